@@ -1,0 +1,127 @@
+/**
+ * One error hierarchy for sdpipe. Every error carries a stable `code` (from {@link ERROR_CODES}), a
+ * `context` naming where it happened (volume, block, offset, record, stream …) and an optional `cause`.
+ * Keys, passphrases and wrapped keys never go into a message or a context.
+ */
+
+/** Stable error codes and their one-line meaning. Docs and the CLI exit map come from this table. */
+export const ERROR_CODES = {
+  SDP_USAGE: 'bad command-line usage',
+  SDP_INTERNAL: 'internal error (a bug in sdpipe)',
+  // layout / generic decoding
+  SDP_LAYOUT_SHORT: 'not enough bytes for a fixed layout',
+  SDP_LAYOUT_STRING: 'a NUL-terminated string runs past the end of its record',
+  // volume format
+  SDP_BLOCK_CHECKSUM: 'block checksum mismatch',
+  SDP_BLOCK_TRUNCATED: 'block shorter than its header says (truncated volume)',
+  SDP_BLOCK_ID: 'unknown block id (not BB01/BB02)',
+  SDP_BLOCK_LENGTH: 'block length is impossible (too small or insane)',
+  SDP_RECORD_HEADER: 'record header is impossible (length or stream out of range)',
+  SDP_RECORD_ORPHAN: 'continuation piece without the start of its record',
+  SDP_RECORD_INCOMPLETE: 'a record was cut off before all its pieces were read',
+  SDP_LABEL_FORMAT: 'label record cannot be decoded',
+  SDP_LABEL_VERSION: 'unsupported label id or version',
+  SDP_LABEL_MISMATCH: 'volume label names another volume',
+  SDP_ATTRIBUTES_FORMAT: 'attribute record cannot be decoded',
+  SDP_BASE64_FORMAT: 'bad Bacula base64 number',
+  SDP_STREAM_UNKNOWN: 'unknown or unsupported stream',
+  SDP_BSR_SYNTAX: 'bootstrap file cannot be parsed',
+  // codecs
+  SDP_CODEC_UNKNOWN: 'unknown compression algorithm (magic)',
+  SDP_CODEC_UNAVAILABLE: 'the library or package behind a codec is not available',
+  SDP_CODEC_CORRUPT: 'compressed payload is corrupt',
+  SDP_CODEC_OUTPUT_LIMIT: 'decompressed data would exceed its bound',
+  SDP_CODEC_LENGTH: 'decompressed length differs from the expected length',
+  SDP_COMPRESSION_HEADER: 'compression header is corrupt (size or version)',
+  // restore
+  SDP_DIGEST_MISMATCH: 'restored data does not match its digest record',
+  SDP_RESTORE_IO: 'a restored file could not be written',
+  // devices
+  SDP_DEVICE_OPEN: 'device or volume cannot be opened',
+  SDP_DEVICE_IO: 'device read or write failed',
+  SDP_VOLUME_NOT_FOUND: 'volume not found on the device',
+} as const;
+
+/** A stable sdpipe error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Where an error happened, as far as known. Layers add what they know on the way up. */
+export interface Where {
+  volume?: string;
+  file?: string;
+  blockNumber?: number;
+  offset?: number;
+  recordIndex?: number;
+  fileIndex?: number;
+  stream?: number;
+  field?: string;
+  [key: string]: string | number | bigint | boolean | undefined;
+}
+
+/** Root of every error sdpipe throws on purpose. */
+export class SdpipeError extends Error {
+  override readonly name: string = 'SdpipeError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly context: Where = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** `code: message (volume, block, offset)` as the CLI prints it. */
+  describe(): string {
+    const parts = Object.entries(this.context)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${String(v)}`);
+    return `${this.code}: ${this.message}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+  }
+}
+
+/** The bytes of a volume, block, record or label are not what the format allows. */
+export class VolumeFormatError extends SdpipeError {
+  override readonly name = 'VolumeFormatError';
+}
+/** A codec failed or is missing. */
+export class CodecError extends SdpipeError {
+  override readonly name = 'CodecError';
+}
+/** A device, volume file or drive could not be used. */
+export class DeviceError extends SdpipeError {
+  override readonly name = 'DeviceError';
+}
+/** Restored data or files are wrong or could not be written. */
+export class RestoreError extends SdpipeError {
+  override readonly name = 'RestoreError';
+}
+/** Key material could not be wrapped, unwrapped, read or written. */
+export class CryptoError extends SdpipeError {
+  override readonly name = 'CryptoError';
+}
+/** A command line was wrong. */
+export class UsageError extends SdpipeError {
+  override readonly name = 'UsageError';
+  constructor(message: string, context: Where = {}) {
+    super('SDP_USAGE', message, context);
+  }
+}
+
+/**
+ * Adds `where` to an error on its way up. An SdpipeError keeps its code and gains the context fields it
+ * did not know yet; anything else becomes SDP_INTERNAL with the original as `cause`.
+ */
+export function wrap(e: unknown, where: Where): SdpipeError {
+  if (e instanceof SdpipeError) {
+    for (const [k, v] of Object.entries(where)) {
+      if (v !== undefined && e.context[k] === undefined) e.context[k] = v;
+    }
+    return e;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new SdpipeError('SDP_INTERNAL', message, { ...where }, { cause: e });
+}
+
+/** True when `e` is an SdpipeError with this code. */
+export const hasCode = (e: unknown, code: ErrorCode): e is SdpipeError =>
+  e instanceof SdpipeError && e.code === code;
