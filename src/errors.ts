@@ -36,6 +36,10 @@ export const ERROR_CODES = {
   // restore
   SDP_DIGEST_MISMATCH: 'restored data does not match its digest record',
   SDP_RESTORE_IO: 'a restored file could not be written',
+  SDP_DIGEST_UNVERIFIED: 'a digest record could not be checked (algorithm or reference digest not available)',
+  SDP_RESTORE_ATTRIBUTES: 'owner, mode or times of a restored entry could not be set',
+  SDP_RESTORE_SIZE: 'restored file size differs from the size in its attribute record',
+  SDP_RESTORE_SKIPPED: 'an entry was not restored (unsupported type, unsafe path or missing link target)',
   // devices
   SDP_DEVICE_OPEN: 'device or volume cannot be opened',
   SDP_DEVICE_IO: 'device read or write failed',
@@ -47,14 +51,14 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Where an error happened, as far as known. Layers add what they know on the way up. */
 export interface Where {
-  volume?: string;
-  file?: string;
-  blockNumber?: number;
-  offset?: number;
-  recordIndex?: number;
-  fileIndex?: number;
-  stream?: number;
-  field?: string;
+  volume?: string | undefined;
+  file?: string | undefined;
+  blockNumber?: number | undefined;
+  offset?: number | undefined;
+  recordIndex?: number | undefined;
+  fileIndex?: number | undefined;
+  stream?: number | undefined;
+  field?: string | undefined;
   [key: string]: string | number | bigint | boolean | undefined;
 }
 
