@@ -124,7 +124,11 @@ export async function* readBlocks(src: ByteSource, opts: BlockReadOptions = {}):
           available: have,
         }),
       );
-      return;
+      // A damaged length can look like truncation: look for a valid block further on before giving up.
+      const next = await resync(win, pos + 1, src.name);
+      if (next === undefined) return;
+      pos = next;
+      continue;
     }
     const bytes = win.view(pos, header.length);
     try {
