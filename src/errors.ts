@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   SDP_CODEC_OUTPUT_LIMIT: 'decompressed data would exceed its bound',
   SDP_CODEC_LENGTH: 'decompressed length differs from the expected length',
   SDP_COMPRESSION_HEADER: 'compression header is corrupt (size or version)',
+  SDP_CODEC_LEVEL: 'compression level outside the range the algorithm accepts',
+  SDP_SPARSE_OFFSET: 'sparse record is shorter than its 8-byte file offset',
   // restore
   SDP_DIGEST_MISMATCH: 'restored data does not match its digest record',
   SDP_RESTORE_IO: 'a restored file could not be written',

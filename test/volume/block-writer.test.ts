@@ -9,8 +9,6 @@ import { readRecords } from '../../src/volume/volume-reader.js';
 import type { RecordToWrite } from '../../src/volume/block-writer.js';
 import type { SdpipeError } from '../../src/errors.js';
 
-const SEED = Number(process.env.FC_SEED ?? 20261123);
-
 const recordArb = fc.record({
   stream: fc.integer({ min: 1, max: 2047 }),
   data: fc.oneof(
@@ -49,7 +47,6 @@ describe('block and record layouts', () => {
           expect(decodeBlockHeader(BLOCK_HEADER_V2.encode(h), 0, {})).toMatchObject(h);
         },
       ),
-      { seed: SEED },
     );
     fc.assert(
       fc.property(
@@ -62,7 +59,6 @@ describe('block and record layouts', () => {
           expect(RECORD_HEADER_V2.decode(RECORD_HEADER_V2.encode(h))).toEqual(h);
         },
       ),
-      { seed: SEED },
     );
   });
 
@@ -75,7 +71,6 @@ describe('block and record layouts', () => {
           expect((e as SdpipeError).code).toMatch(/^SDP_/);
         }
       }),
-      { seed: SEED },
     );
   });
 });
@@ -107,7 +102,7 @@ describe('records split across blocks', () => {
           expect(back.map((r) => r.fileIndex).filter((fi) => fi < 0)).toEqual([-2, -4, -5]);
         },
       ),
-      { seed: SEED, numRuns: 40 },
+      { numRuns: 40 },
     );
   });
 
@@ -133,7 +128,7 @@ describe('records split across blocks', () => {
           got.push([b.offset, b.header.length]);
         expect(got).toEqual(ref);
       }),
-      { seed: SEED, numRuns: 30 },
+      { numRuns: 30 },
     );
   });
 
@@ -174,7 +169,7 @@ describe('records split across blocks', () => {
           expect(seen).toEqual(expected);
         },
       ),
-      { seed: SEED, numRuns: 150 },
+      { numRuns: 150 },
     );
   });
 });
