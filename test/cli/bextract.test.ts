@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACULA9_VOLUMES, BAREOS25_VOLUMES } from '../support/fixtures.js';
 import { baculaManifest, bareosManifest, comparable, describeTree } from '../support/manifest.js';
@@ -28,6 +29,16 @@ describe('bextract restores real Bacula 9.6 volumes', () => {
       );
     },
   );
+
+  it('Vol-sparse restores sparse files with holes (fewer blocks allocated than their size)', async () => {
+    const dir = out();
+    const r = await runCli('bextract', '-V', 'Vol-sparse', BACULA9_VOLUMES, dir);
+    expect(r.code).toBe(0);
+    for (const f of ['sparse/sparse-1MiB.img', 'big/zeros-256KiB.bin']) {
+      const st = statSync(join(dir, 'tmp/bacula-lab/data', f));
+      expect(st.blocks * 512).toBeLessThan(st.size);
+    }
+  });
 
   it('the span pair restores as one job (Vol-span-1|Vol-span-2)', async () => {
     const dir = out();

@@ -18,7 +18,7 @@ const recordArb = fc.record({
   ),
 });
 
-async function readBack(image: Uint8Array, chunkBytes?: number) {
+async function readBack(image: Uint8Array) {
   const warnings: SdpipeError[] = [];
   const src = new MemorySource('V1', image);
   const out = [];
