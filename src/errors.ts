@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   SDP_COMPRESSION_HEADER: 'compression header is corrupt (size or version)',
   SDP_CODEC_LEVEL: 'compression level outside the range the algorithm accepts',
   SDP_SPARSE_OFFSET: 'sparse record is shorter than its 8-byte file offset',
+  // configuration
+  SDP_CONFIG: 'a configuration directive has an invalid value, is missing or cannot be set up',
+  // autoxflate
+  SDP_DEFLATE_SKIPPED: 'a record could not be deflated and was passed on uncompressed',
   // restore
   SDP_DIGEST_MISMATCH: 'restored data does not match its digest record',
   SDP_RESTORE_IO: 'a restored file could not be written',
@@ -42,10 +46,14 @@ export const ERROR_CODES = {
   SDP_RESTORE_ATTRIBUTES: 'owner, mode or times of a restored entry could not be set',
   SDP_RESTORE_SIZE: 'restored file size differs from the size in its attribute record',
   SDP_RESTORE_SKIPPED: 'an entry was not restored (unsupported type, unsafe path or missing link target)',
+  // backup (file daemon side)
+  SDP_BACKUP_IO: 'a file or folder could not be read for a backup (reported; the walk went on without it)',
+  SDP_BACKUP_CHANGED: 'a file changed type or identity between listing and reading (reported; not saved)',
   // devices
   SDP_DEVICE_OPEN: 'device or volume cannot be opened',
   SDP_DEVICE_IO: 'device read or write failed',
   SDP_VOLUME_NOT_FOUND: 'volume not found on the device',
+  SDP_VOLUME_SIZE: 'maximum volume size too small to hold a label and one block',
 } as const;
 
 /** A stable sdpipe error code. */

@@ -3,6 +3,7 @@
  * The device argument of the CLI may also be one volume file's path.
  */
 import { open, stat, readdir, type FileHandle } from 'node:fs/promises';
+import type { VolumeSink } from '../volume/volume-sink.js';
 import { basename, dirname, join } from 'node:path';
 import { DeviceError } from '../errors.js';
 import type { ByteSource } from '../volume/byte-source.js';
@@ -106,4 +107,81 @@ export class FileDevice {
 
   /** Opens a volume by name for reading. */
   openVolume = (volume: string): Promise<VolumeFile> => VolumeFile.open(volume, this.volumePath(volume));
+
+  /** True when a volume file of that name exists. */
+  async hasVolume(volume: string): Promise<boolean> {
+    try {
+      return (await stat(this.volumePath(volume))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Creates a new volume file, or opens an existing one at its end to append. */
+  openVolumeForWrite = async (volume: string): Promise<VolumeFileSink> =>
+    (await this.hasVolume(volume))
+      ? VolumeFileSink.append(volume, this.volumePath(volume))
+      : VolumeFileSink.create(volume, this.volumePath(volume));
+}
+
+/** A volume file opened for writing: created new, or opened at its end to append a session. */
+export class VolumeFileSink implements VolumeSink {
+  private constructor(
+    readonly name: string,
+    readonly path: string,
+    private readonly fh: FileHandle,
+    /** Bytes on the volume (the next write goes here). */
+    public size: number,
+  ) {}
+
+  /** Creates a new volume file; an existing file is never overwritten (SDP_DEVICE_OPEN). */
+  static async create(name: string, path: string): Promise<VolumeFileSink> {
+    try {
+      return new VolumeFileSink(name, path, await open(path, 'wx', 0o640), 0);
+    } catch (e) {
+      throw deviceError(e, path, name);
+    }
+  }
+
+  /** Opens an existing volume file to append at its end. */
+  static async append(name: string, path: string): Promise<VolumeFileSink> {
+    try {
+      const fh = await open(path, 'r+');
+      return new VolumeFileSink(name, path, fh, (await fh.stat()).size);
+    } catch (e) {
+      throw deviceError(e, path, name);
+    }
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    try {
+      let done = 0;
+      while (done < bytes.length) {
+        const { bytesWritten } = await this.fh.write(bytes, done, bytes.length - done, this.size + done);
+        done += bytesWritten;
+      }
+      this.size += bytes.length;
+    } catch (e) {
+      throw new DeviceError(
+        'SDP_DEVICE_IO',
+        `write failed: ${(e as Error).message}`,
+        {
+          volume: this.name,
+          file: this.path,
+          offset: this.size,
+        },
+        { cause: e },
+      );
+    }
+  }
+
+  async read(buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    const { bytesRead } = await this.fh.read(buf, offset, length, position);
+    return bytesRead;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.sync();
+    await this.fh.close();
+  }
 }

@@ -46,6 +46,16 @@ export class BlockWriter {
     return this.blockNumber;
   }
 
+  /** Bytes of the block being filled (its header included) once it is finished. */
+  get pendingBytes(): number {
+    return this.used;
+  }
+
+  /** True when a label record of `bytes` (header included) fits in the block being filled. */
+  fits(bytes: number): boolean {
+    return this.opts.blockBytes - this.used >= bytes;
+  }
+
   /** Adds a record; returns the blocks it filled (finished, sealed), possibly none. */
   add(rec: RecordToWrite): Uint8Array[] {
     const out: Uint8Array[] = [];
