@@ -53,6 +53,11 @@ export const ERROR_CODES = {
   SDP_DEVICE_OPEN: 'device or volume cannot be opened',
   SDP_DEVICE_IO: 'device read or write failed',
   SDP_VOLUME_NOT_FOUND: 'volume not found on the device',
+  // catalog
+  SDP_CATALOG_OPEN: 'catalog database cannot be opened or created',
+  SDP_CATALOG_FORMAT: 'file is not an sdpipe catalog (not SQLite, or another schema version)',
+  SDP_CATALOG_QUERY: 'a catalog query failed',
+  SDP_BSR_WRITE: 'a bootstrap file could not be written',
   SDP_VOLUME_SIZE: 'maximum volume size too small to hold a label and one block',
 } as const;
 

@@ -8,6 +8,8 @@ import { SdpipeError, type ErrorCode } from '../errors.js';
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Set when a person watches a terminal: shows a one-line progress report ('' clears it). */
+  progress?: (line: string) => void;
 }
 
 export interface CommandDescriptor {

@@ -1,17 +1,21 @@
 /**
  * The sdpipe command line: the only list of commands, and dispatch. `npx sdpipe <command> …`.
  */
+import { backup } from './backup.js';
 import { bextract } from './bextract.js';
 import { bls } from './bls.js';
 import { EXIT, type CliIo, type CommandDescriptor } from './command.js';
 import { demo } from './demo.js';
 
 /** Every command, in the order `sdpipe --help` lists them. */
-export const COMMANDS: readonly CommandDescriptor[] = [bls, bextract, demo];
+export const COMMANDS: readonly CommandDescriptor[] = [bls, bextract, backup, demo];
 
 const processIo: CliIo = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
+  ...(process.stderr.isTTY
+    ? { progress: (line: string) => void process.stderr.write(`\r\x1b[K${line}`) }
+    : {}),
 };
 
 function help(): string {
