@@ -59,6 +59,17 @@ export const ERROR_CODES = {
   SDP_CATALOG_QUERY: 'a catalog query failed',
   SDP_BSR_WRITE: 'a bootstrap file could not be written',
   SDP_VOLUME_SIZE: 'maximum volume size too small to hold a label and one block',
+  // volume keys (crypto)
+  SDP_KEY_WRAP: 'a volume key could not be wrapped (RFC 3394 needs a 16/24/32-byte KEK and 8-byte multiples)',
+  SDP_KEY_UNWRAP: 'a wrapped volume key failed the RFC 3394 integrity check (wrong KEK or damaged key)',
+  SDP_KEY_BASE64: 'key text is not the base64 form of a volume key',
+  SDP_KEY_FILE: 'a key or KEK file cannot be read or written',
+  SDP_KEK_SHORT: 'key-encryption key shorter than the 16 bytes AES-128 key wrap uses',
+  SDP_KEY_ROTATE: 'a volume key cannot be rotated or retired in the volume state it is in',
+  SDP_CRYPTO_CACHE_FORMAT: 'file is not a Bareos crypto cache (id, version, entry count or record)',
+  SDP_CRYPTO_CACHE_TRUNCATED: 'crypto cache file is shorter than its header and entry count say',
+  SDP_CRYPTO_CACHE_IO: 'crypto cache file cannot be read or written',
+  SDP_DRIVE_CRYPTO_UNAVAILABLE: 'drive encryption commands need a SCSI transport this build does not have',
 } as const;
 
 /** A stable sdpipe error code. */

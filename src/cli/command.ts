@@ -10,6 +10,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** Set when a person watches a terminal: shows a one-line progress report ('' clears it). */
   progress?: (line: string) => void;
+  /** Standard input, read to its end; absent when the command has none (tests pass their bytes). */
+  stdin?: () => Promise<Buffer>;
 }
 
 export interface CommandDescriptor {
@@ -35,6 +37,9 @@ const FATAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'SDP_VOLUME_NOT_FOUND',
   'SDP_CODEC_UNAVAILABLE',
   'SDP_BSR_SYNTAX',
+  'SDP_CATALOG_OPEN',
+  'SDP_CATALOG_FORMAT',
+  'SDP_BSR_WRITE',
 ]);
 
 /** Exit status for an error that ended a command. */

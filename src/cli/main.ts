@@ -4,15 +4,22 @@
 import { backup } from './backup.js';
 import { bextract } from './bextract.js';
 import { bls } from './bls.js';
+import { bscan } from './bscan.js';
+import { copy } from './copy.js';
 import { EXIT, type CliIo, type CommandDescriptor } from './command.js';
 import { demo } from './demo.js';
 
 /** Every command, in the order `sdpipe --help` lists them. */
-export const COMMANDS: readonly CommandDescriptor[] = [bls, bextract, backup, demo];
+export const COMMANDS: readonly CommandDescriptor[] = [bls, bextract, bscan, backup, copy, demo];
 
 const processIo: CliIo = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  },
   ...(process.stderr.isTTY
     ? { progress: (line: string) => void process.stderr.write(`\r\x1b[K${line}`) }
     : {}),

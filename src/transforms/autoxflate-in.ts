@@ -9,7 +9,11 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { SdpipeError, wrap } from '../errors.js';
 import type { DeviceRecord } from '../volume/record.js';
 import { STREAM_TYPE_MASK } from '../volume/record-header.js';
-import { inflatePayload } from './compressed-record.js';
+import { inflatePayload, type SparseLayout } from './compressed-record.js';
+import { decodeAttributes } from '../volume/attributes.js';
+
+const ATTRIBUTES_STREAM = 1;
+const SPARSE_COMPRESSED_STREAM = 30;
 
 /** Stream types the IN block inflates (§4.2). */
 export const INFLATABLE_STREAMS: ReadonlySet<number> = new Set([29, 30, 31]);
@@ -26,8 +30,15 @@ export interface InflateCounters {
 /** `inflate ratio: <R>%` as Bareos prints it: 100 × out / in with two decimals. */
 export const inflateRatio = (c: InflateCounters): string => ((100 * c.outputBytes) / c.inputBytes).toFixed(2);
 
-/** Inflates one record if it is compressed file data (pure apart from the counters it updates). */
-export function inflateRecord(rec: DeviceRecord, counters?: InflateCounters): DeviceRecord {
+/**
+ * Inflates one record if it is compressed file data (pure apart from the counters it updates).
+ * `sparseLayout` says how a stream-30 payload is laid out when the caller knows (see {@link AutoxflateIn}).
+ */
+export function inflateRecord(
+  rec: DeviceRecord,
+  counters?: InflateCounters,
+  sparseLayout: SparseLayout = 'detect',
+): DeviceRecord {
   if (rec.fileIndex <= 0 || rec.partial) return rec;
   const type = rec.stream & STREAM_TYPE_MASK;
   if (!INFLATABLE_STREAMS.has(type)) return rec;
@@ -40,7 +51,7 @@ export function inflateRecord(rec: DeviceRecord, counters?: InflateCounters): De
   };
   let out: { stream: number; data: Uint8Array };
   try {
-    out = inflatePayload(type, rec.data, where);
+    out = inflatePayload(type, rec.data, where, { sparseLayout });
   } catch (e) {
     throw wrap(e, where);
   }
@@ -65,9 +76,29 @@ export class AutoxflateIn extends Transform {
     super({ objectMode: true, highWaterMark: 16 });
   }
 
+  /**
+   * Per session, the data stream the last attribute record announced (LStat field 16). A file daemon that
+   * compressed sparse data says 30, and its payloads hold only the data; records an SD's autoxflate
+   * deflated still say 6 (Q8) and may hold the offset too (Q1), which only then needs detecting.
+   */
+  private readonly announced = new Map<string, number>();
+
+  private layoutFor(rec: DeviceRecord): SparseLayout {
+    const key = `${rec.volSessionId}/${rec.volSessionTime}`;
+    const type = rec.stream & STREAM_TYPE_MASK;
+    if (type === ATTRIBUTES_STREAM && rec.fileIndex > 0 && !rec.partial) {
+      try {
+        this.announced.set(key, decodeAttributes(rec.data, {}).stat.dataStream);
+      } catch {
+        this.announced.delete(key); // the restore reports the bad attribute record itself
+      }
+    }
+    return this.announced.get(key) === SPARSE_COMPRESSED_STREAM ? 'data-only' : 'detect';
+  }
+
   override _transform(rec: DeviceRecord, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      done(null, inflateRecord(rec, this.counters));
+      done(null, inflateRecord(rec, this.counters, this.layoutFor(rec)));
     } catch (e) {
       const err =
         e instanceof SdpipeError ? e : wrap(e, { volume: rec.position.volume, offset: rec.position.offset });

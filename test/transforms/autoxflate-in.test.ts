@@ -139,3 +139,50 @@ describe('inflateRecord', () => {
     expect(out).toEqual([good]);
   });
 });
+
+describe('sparse records compressed by a file daemon (stream 30, FD layout)', () => {
+  it('a chunk whose data starts with its own offset bytes is not mistaken for the autoxflate layout', async () => {
+    const { buildAttributes, encodeAttributes, FILE_TYPE } = await import('../../src/volume/attributes.js');
+    const { deflatePayload } = await import('../../src/transforms/compressed-record.js');
+    const { codecByName } = await import('../../src/transforms/codecs/index.js');
+    const position = { volume: 'V', blockNumber: 1, blockOffset: 0, offset: 0 };
+    const data = new Uint8Array(100); // offset 0, and the data begins with 8 zero bytes = the offset
+    data.fill(9, 8);
+    const sparse = new Uint8Array(8 + data.length);
+    sparse.set(data, 8);
+    const attr = buildAttributes({
+      fileIndex: 1,
+      type: FILE_TYPE.REG,
+      fname: '/f',
+      stat: {
+        dev: 1,
+        ino: 2,
+        mode: 0o100644,
+        nlink: 1,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
+        size: 100,
+        blksize: 4096,
+        blocks: 8,
+        atime: 0,
+        mtime: 0,
+        ctime: 0,
+        linkFi: 0,
+        flags: 0,
+        dataStream: 30,
+      },
+    });
+    const fd = deflatePayload(6, sparse, codecByName('gzip'), 6, { sparseOffsetInPayload: false });
+    const block = new AutoxflateIn();
+    const out: DeviceRecord[] = [];
+    block.on('data', (r: DeviceRecord) => out.push(r));
+    const base = { volSessionId: 1, volSessionTime: 2, fileIndex: 1, position };
+    block.write({ ...base, stream: 1, data: encodeAttributes(attr) });
+    block.write({ ...base, stream: fd.stream, data: fd.data });
+    block.end();
+    await new Promise((resolve) => block.on('end', resolve));
+    expect(out[1]?.stream).toBe(6);
+    expect(Buffer.from(out[1]?.data ?? []).equals(Buffer.from(sparse))).toBe(true);
+  });
+});
