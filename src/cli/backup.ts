@@ -15,8 +15,8 @@ import { parseAutoxflateSettings, type AutoxflateSettings } from '../transforms/
 import { CODEC_NAMES } from '../transforms/codecs/index.js';
 import type { RecordToWrite } from '../volume/block-writer.js';
 import { VolumeWriter, VolumeWriteStream } from '../volume/volume-writer.js';
-import { count, describeFlags, parseArgs, value, type FlagSpec, type ParsedArgs } from './args.js';
-import { EXIT, exitFor, formatError, type CliIo, type CommandDescriptor } from './command.js';
+import { count, value, type FlagSpec, type ParsedArgs } from './args.js';
+import { defineCommand, EXIT, formatError, type CommandDescriptor } from './command.js';
 import { jobLogger, uniqueJobName } from './job-log.js';
 import { splitVolumes } from './read-job.js';
 
@@ -86,9 +86,8 @@ const FLAGS: readonly FlagSpec[] = [
   { short: 'h', long: 'help', help: 'show this help' },
 ];
 
-const USAGE = `usage: sdpipe backup [options] <directory> <device> -V <Volume>
-  <device> is the directory holding the volume files (a File device's Archive Device).
-${describeFlags(FLAGS)}`;
+const SYNOPSIS = `usage: sdpipe backup [options] <directory> <device> -V <Volume>
+  <device> is the directory holding the volume files (a File device's Archive Device).`;
 
 const DIGESTS = ['md5', 'sha1', 'sha256', 'sha512', 'none'] as const;
 
@@ -100,124 +99,111 @@ function intFlag(args: ParsedArgs, key: string, dflt: number | undefined, min = 
   return Number(v);
 }
 
-export const backup: CommandDescriptor = {
+export const backup: CommandDescriptor = defineCommand({
   name: 'backup',
   summary: 'back up a directory to volumes on a File device (walk → autoxflate OUT → volume writer)',
-  usage: USAGE,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    let json = false;
-    try {
-      const args = parseArgs(argv, FLAGS);
-      json = count(args, 'json') > 0;
-      if (count(args, 'help')) {
-        io.stdout(`${USAGE}\n`);
-        return EXIT.OK;
-      }
-      const [source, devicePath, ...extra] = args.positionals;
-      const volumes = splitVolumes(value(args, 'volume') ?? '');
-      if (!source || !devicePath || extra.length || volumes.length === 0) {
-        throw new UsageError('give a directory, a device and -V <Volume>');
-      }
-      const format = value(args, 'format') ?? 'bareos';
-      if (format !== 'bareos' && format !== 'bacula')
-        throw new UsageError('--format is bareos or bacula', { field: 'format' });
-      const digest = value(args, 'digest') ?? 'md5';
-      if (!(DIGESTS as readonly string[]).includes(digest))
-        throw new UsageError(`--digest is one of ${DIGESTS.join(', ')}`);
-      const fdc = value(args, 'fd-compression');
-      const [fdAlgorithm, fdLevel] = fdc?.split(':') ?? [];
-      const settings = autoxflateSettingsFrom(args);
-      const jobId = intFlag(args, 'jobid', 1, 1) ?? 1;
-      const jobName = value(args, 'job-name') ?? 'backup';
-      const level = value(args, 'job-level') ?? 'F';
-      if (!/^[FID]$/.test(level)) throw new UsageError('--job-level is F, I or D', { field: 'job-level' });
-      const startedUs = Date.now() * 1000;
-      const job = uniqueJobName(jobName, jobId, new Date(startedUs / 1000));
-      const log = jobLogger(io, jobId, json);
-      const device = await FileDevice.open(devicePath);
-      const warnings: SdpipeError[] = [];
-      const warn = (e: SdpipeError) => {
-        warnings.push(e);
-        io.stderr(`${formatError(e, json)}\n`);
-      };
-      const stats = createWalkStats();
-      const records = walkTree(source, {
-        flavour: format,
-        digest: digest as DigestName | 'none',
-        sparse: count(args, 'sparse') > 0,
-        ...(fdAlgorithm
-          ? { fdCompression: { algorithm: fdAlgorithm, ...(fdLevel ? { level: Number(fdLevel) } : {}) } }
-          : {}),
-        onWarning: warn,
-        stats,
-      });
-      const writer = new VolumeWriter({
-        flavour: format,
-        volumes,
-        open: device.openVolumeForWrite,
-        ...(value(args, 'max-volume-bytes') !== undefined
-          ? { maxVolumeBytes: intFlag(args, 'max-volume-bytes', 0, 1) ?? 0 }
-          : {}),
-        ...(value(args, 'block-bytes') !== undefined
-          ? { blockBytes: intFlag(args, 'block-bytes', 0, 1024) ?? 0 }
-          : {}),
-        volSessionId: 1,
-        volSessionTime: Math.floor(startedUs / 1e6),
-        job: {
-          jobId,
-          job,
-          jobName,
-          clientName: value(args, 'client') ?? 'sdpipe-fd',
-          fileSetName: 'sdpipe',
-          level,
-          type: 'B',
-        },
-        poolName: value(args, 'pool') ?? 'Default',
-        mediaType: value(args, 'media-type') ?? 'File',
-      });
-      const sink = new VolumeWriteStream(writer);
-      const progress = io.progress;
-      const timer = progress
-        ? setInterval(() => progress(`${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB`), 250)
-        : undefined;
-      try {
-        await pipeline(
-          Readable.from(records, { objectMode: true, highWaterMark: 16 }),
-          new Autoxflate<RecordToWrite>('out', settings, {
-            deviceName: device.directory,
-            jobLog: log,
-            onWarning: warn,
-          }),
-          sink,
-        );
-      } finally {
-        if (timer) clearInterval(timer);
-        progress?.('');
-      }
-      const written = sink.result;
-      if (!written) throw new SdpipeError('SDP_INTERNAL', 'the volume writer did not finish');
-      const summary = {
-        kind: 'summary',
+  synopsis: SYNOPSIS,
+  flags: FLAGS,
+  positionals: ['directory', 'device'],
+  async run({ args, positionals: [source = '', devicePath = ''], io, json }) {
+    const volumes = splitVolumes(value(args, 'volume') ?? '');
+    if (volumes.length === 0) throw new UsageError('name the volume(s) to write with -V <Volume>');
+    const format = value(args, 'format') ?? 'bareos';
+    if (format !== 'bareos' && format !== 'bacula')
+      throw new UsageError('--format is bareos or bacula', { field: 'format' });
+    const digest = value(args, 'digest') ?? 'md5';
+    if (!(DIGESTS as readonly string[]).includes(digest))
+      throw new UsageError(`--digest is one of ${DIGESTS.join(', ')}`);
+    const fdc = value(args, 'fd-compression');
+    const [fdAlgorithm, fdLevel] = fdc?.split(':') ?? [];
+    const settings = autoxflateSettingsFrom(args);
+    const jobId = intFlag(args, 'jobid', 1, 1) ?? 1;
+    const jobName = value(args, 'job-name') ?? 'backup';
+    const level = value(args, 'job-level') ?? 'F';
+    if (!/^[FID]$/.test(level)) throw new UsageError('--job-level is F, I or D', { field: 'job-level' });
+    const startedUs = Date.now() * 1000;
+    const job = uniqueJobName(jobName, jobId, new Date(startedUs / 1000));
+    const log = jobLogger(io, jobId, json);
+    const device = await FileDevice.open(devicePath);
+    const warnings: SdpipeError[] = [];
+    const warn = (e: SdpipeError) => {
+      warnings.push(e);
+      io.stderr(`${formatError(e, json)}\n`);
+    };
+    const stats = createWalkStats();
+    const records = walkTree(source, {
+      flavour: format,
+      digest: digest as DigestName | 'none',
+      sparse: count(args, 'sparse') > 0,
+      ...(fdAlgorithm
+        ? { fdCompression: { algorithm: fdAlgorithm, ...(fdLevel ? { level: Number(fdLevel) } : {}) } }
+        : {}),
+      onWarning: warn,
+      stats,
+    });
+    const writer = new VolumeWriter({
+      flavour: format,
+      volumes,
+      open: device.openVolumeForWrite,
+      ...(value(args, 'max-volume-bytes') !== undefined
+        ? { maxVolumeBytes: intFlag(args, 'max-volume-bytes', 0, 1) ?? 0 }
+        : {}),
+      ...(value(args, 'block-bytes') !== undefined
+        ? { blockBytes: intFlag(args, 'block-bytes', 0, 1024) ?? 0 }
+        : {}),
+      volSessionId: 1,
+      volSessionTime: Math.floor(startedUs / 1e6),
+      job: {
         jobId,
         job,
-        status: warnings.length ? 'E' : 'T',
-        files: written.jobFiles,
-        bytes: stats.bytes,
-        jobBytes: written.jobBytes,
-        volumes: written.parts.map((p) => p.volume),
-        warnings: warnings.length,
-      };
-      if (json) io.stdout(`${JSON.stringify(summary)}\n`);
-      else {
-        log(
-          `Backup ${warnings.length ? 'OK -- with warnings' : 'OK'}: ${written.jobFiles} files, ${stats.bytes} bytes read, ` +
-            `${written.jobBytes} bytes on ${summary.volumes.join('|')}`,
-        );
-      }
-      return warnings.length ? EXIT.ERRORS : EXIT.OK;
-    } catch (e) {
-      io.stderr(`${formatError(e, json)}\n`);
-      return exitFor(e);
+        jobName,
+        clientName: value(args, 'client') ?? 'sdpipe-fd',
+        fileSetName: 'sdpipe',
+        level,
+        type: 'B',
+      },
+      poolName: value(args, 'pool') ?? 'Default',
+      mediaType: value(args, 'media-type') ?? 'File',
+    });
+    const sink = new VolumeWriteStream(writer);
+    const progress = io.progress;
+    const timer = progress
+      ? setInterval(() => progress(`${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB`), 250)
+      : undefined;
+    try {
+      await pipeline(
+        Readable.from(records, { objectMode: true, highWaterMark: 16 }),
+        new Autoxflate<RecordToWrite>('out', settings, {
+          deviceName: device.directory,
+          jobLog: log,
+          onWarning: warn,
+        }),
+        sink,
+      );
+    } finally {
+      if (timer) clearInterval(timer);
+      progress?.('');
     }
+    const written = sink.result;
+    if (!written) throw new SdpipeError('SDP_INTERNAL', 'the volume writer did not finish');
+    const summary = {
+      kind: 'summary',
+      jobId,
+      job,
+      status: warnings.length ? 'E' : 'T',
+      files: written.jobFiles,
+      bytes: stats.bytes,
+      jobBytes: written.jobBytes,
+      volumes: written.parts.map((p) => p.volume),
+      warnings: warnings.length,
+    };
+    if (json) io.stdout(`${JSON.stringify(summary)}\n`);
+    else {
+      log(
+        `Backup ${warnings.length ? 'OK -- with warnings' : 'OK'}: ${written.jobFiles} files, ${stats.bytes} bytes read, ` +
+          `${written.jobBytes} bytes on ${summary.volumes.join('|')}`,
+      );
+    }
+    return warnings.length ? EXIT.ERRORS : EXIT.OK;
   },
-};
+});

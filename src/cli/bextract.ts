@@ -14,15 +14,14 @@ import { STREAM_TYPE_MASK } from '../volume/record-header.js';
 import type { DeviceRecord } from '../volume/record.js';
 import { SessionTracker } from '../volume/session-tracker.js';
 import { createRecordStream } from '../volume/volume-reader.js';
-import { count, describeFlags, parseArgs } from './args.js';
-import { EXIT, exitFor, formatError, type CliIo, type CommandDescriptor } from './command.js';
+
+import { defineCommand, EXIT, type CommandDescriptor } from './command.js';
 import { openReadJob, READ_FLAGS } from './read-job.js';
 import { openSelection, type Selection } from './selection.js';
 
-const USAGE = `usage: sdpipe bextract [options] <device> <output-directory>
+const SYNOPSIS = `usage: sdpipe bextract [options] <device> <output-directory>
   <device> is a directory of volume files (name volumes with -V) or the path of one volume file.
-  Files are restored under <output-directory>/<original absolute path>.
-${describeFlags(READ_FLAGS)}`;
+  Files are restored under <output-directory>/<original absolute path>.`;
 
 /** Stream numbers (spec compression.md §1) that the restore understands. */
 const STREAM = {
@@ -162,81 +161,62 @@ function readOffset(r: DeviceRecord): number {
   return Number(new DataView(r.data.buffer, r.data.byteOffset, SPARSE_OFFSET_BYTES).getBigUint64(0));
 }
 
-export const bextract: CommandDescriptor = {
+export const bextract: CommandDescriptor = defineCommand({
   name: 'bextract',
   summary: 'restore files from volumes (no director, no configuration needed)',
-  usage: USAGE,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    let args;
-    try {
-      args = parseArgs(argv, READ_FLAGS);
-    } catch (e) {
-      io.stderr(`${formatError(e)}\n${USAGE}\n`);
-      return exitFor(e);
-    }
-    if (count(args, 'help')) {
-      io.stdout(`${USAGE}\n`);
-      return EXIT.OK;
-    }
-    const [devicePath, outDir, ...extra] = args.positionals;
-    if (!devicePath || !outDir || extra.length) {
-      io.stderr(`SDP_USAGE: give a device and an output directory\n${USAGE}\n`);
-      return EXIT.USAGE;
-    }
-    try {
-      const selection = await openSelection(args);
-      const job = await openReadJob(args, devicePath, io, selection.volumes);
-      const restorer = new Restorer({ outDir, onWarning: job.onWarning });
-      const tracker = new SessionTracker(job.onWarning);
-      const sink = new RestoreSink(
-        restorer,
-        selection,
-        tracker,
-        job.onWarning,
-        job.verbose && !job.json ? (line) => io.stdout(`${line}\n`) : undefined,
-        outDir.replace(/\/+$/, ''),
-      );
-      const writable = new Writable({
-        objectMode: true,
-        highWaterMark: 16,
-        write(r: DeviceRecord, _e, done) {
-          sink.record(r).then(
-            () => done(),
-            (e: unknown) => {
-              if (e instanceof SdpipeError && !job.strict && e.code !== 'SDP_RESTORE_IO') {
-                job.onWarning(e);
-                done();
-              } else done(e as Error);
-            },
-          );
-        },
-      });
-      await pipeline(
-        createRecordStream(job.volumes, job.device.openVolume, {
-          onWarning: job.onWarning,
-          strict: job.strict,
-          ...selection.readOptions,
-        }),
-        new SelectRecords(selection),
-        new AutoxflateIn(job.strict ? {} : { onError: job.onWarning }),
-        writable,
-      );
-      const summary = await restorer.finish();
-      const errors = job.warnings.length;
-      if (job.json) {
-        io.stdout(
-          `${JSON.stringify({ kind: 'summary', restored: sink.restored, ...summaryCounts(summary), errors })}\n`,
+  synopsis: SYNOPSIS,
+  flags: READ_FLAGS,
+  positionals: ['device', 'output-directory'],
+  async run({ args, positionals: [devicePath = '', outDir = ''], io }) {
+    const selection = await openSelection(args);
+    const job = await openReadJob(args, devicePath, io, selection.volumes);
+    const restorer = new Restorer({ outDir, onWarning: job.onWarning });
+    const tracker = new SessionTracker(job.onWarning);
+    const sink = new RestoreSink(
+      restorer,
+      selection,
+      tracker,
+      job.onWarning,
+      job.verbose && !job.json ? (line) => io.stdout(`${line}\n`) : undefined,
+      outDir.replace(/\/+$/, ''),
+    );
+    const writable = new Writable({
+      objectMode: true,
+      highWaterMark: 16,
+      write(r: DeviceRecord, _e, done) {
+        sink.record(r).then(
+          () => done(),
+          (e: unknown) => {
+            if (e instanceof SdpipeError && !job.strict && e.code !== 'SDP_RESTORE_IO') {
+              job.onWarning(e);
+              done();
+            } else done(e as Error);
+          },
         );
-      } else {
-        io.stdout(`${sink.restored} files restored.${errors ? ` ${errors} errors.` : ''}\n`);
-      }
-      return errors ? EXIT.ERRORS : EXIT.OK;
-    } catch (e) {
-      io.stderr(`${formatError(e, count(args, 'json') > 0)}\n`);
-      return exitFor(e);
+      },
+    });
+    await pipeline(
+      createRecordStream(job.volumes, job.device.openVolume, {
+        onWarning: job.onWarning,
+        strict: job.strict,
+        ...selection.readOptions,
+      }),
+      new SelectRecords(selection),
+      new AutoxflateIn(job.strict ? {} : { onError: job.onWarning }),
+      writable,
+    );
+    const summary = await restorer.finish();
+    const errors = job.warnings.length;
+    if (job.json) {
+      io.stdout(
+        `${JSON.stringify({ kind: 'summary', restored: sink.restored, ...summaryCounts(summary), errors })}\n`,
+      );
+    } else {
+      io.stdout(`${sink.restored} files restored.${errors ? ` ${errors} errors.` : ''}\n`);
     }
+    return errors ? EXIT.ERRORS : EXIT.OK;
   },
-};
+});
 
 function summaryCounts(s: Awaited<ReturnType<Restorer['finish']>>) {
   const { errors: _errors, ...rest } = s;

@@ -16,8 +16,8 @@ import type { DeviceRecord } from '../volume/record.js';
 import { SessionTracker, type SessionSummary } from '../volume/session-tracker.js';
 import { readRecords } from '../volume/volume-reader.js';
 import { SdpipeError } from '../errors.js';
-import { count, describeFlags, parseArgs } from './args.js';
-import { EXIT, exitFor, formatError, type CliIo, type CommandDescriptor } from './command.js';
+import { count } from './args.js';
+import { defineCommand, EXIT, type CommandDescriptor } from './command.js';
 import { openReadJob, READ_FLAGS } from './read-job.js';
 import { openSelection } from './selection.js';
 
@@ -28,9 +28,8 @@ const FLAGS = [
   { short: 'L', long: 'labels', help: 'dump volume labels' },
 ] as const;
 
-const USAGE = `usage: sdpipe bls [options] <device>
-  <device> is a directory of volume files (name volumes with -V) or the path of one volume file.
-${describeFlags(FLAGS)}`;
+const SYNOPSIS = `usage: sdpipe bls [options] <device>
+  <device> is a directory of volume files (name volumes with -V) or the path of one volume file.`;
 
 const json = (o: unknown) =>
   JSON.stringify(o, (_k, v: unknown) =>
@@ -146,125 +145,106 @@ function volumeLabelText(label: VolumeLabel, rec: DeviceRecord): string {
 
 const thousands = (n: number) => n.toLocaleString('en-US');
 
-export const bls: CommandDescriptor = {
+export const bls: CommandDescriptor = defineCommand({
   name: 'bls',
   summary: 'list files, sessions, blocks or labels on volumes (no configuration needed)',
-  usage: USAGE,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    let args;
-    try {
-      args = parseArgs(argv, FLAGS);
-    } catch (e) {
-      io.stderr(`${formatError(e)}\n${USAGE}\n`);
-      return exitFor(e);
-    }
-    if (count(args, 'help')) {
-      io.stdout(`${USAGE}\n`);
-      return EXIT.OK;
-    }
-    const [devicePath, ...extra] = args.positionals;
-    if (!devicePath || extra.length) {
-      io.stderr(`SDP_USAGE: give exactly one device\n${USAGE}\n`);
-      return EXIT.USAGE;
-    }
+  synopsis: SYNOPSIS,
+  flags: FLAGS,
+  positionals: ['device'],
+  async run({ args, positionals: [devicePath = ''], io }) {
     const jobs = count(args, 'jobs') > 0;
     const blocks = count(args, 'blocks') > 0;
     const labels = count(args, 'labels') > 0;
-    try {
-      const selection = await openSelection(args);
-      const job = await openReadJob(args, devicePath, io, selection.volumes);
-      const out = (o: unknown, text: string) => io.stdout(`${job.json ? json(o) : text}\n`);
-      const tracker = new SessionTracker(job.onWarning);
-      let files = 0;
-      const onBlock = blocks
-        ? (b: Block) => {
-            const o = blockJson(b);
-            out(
-              o,
-              job.verbose
-                ? `Addr=${b.offset + b.header.length} blk_num=${b.header.blockNumber} blen=${b.header.length} ` +
-                    `SessId=${b.header.volSessionId} SessTim=${b.header.volSessionTime} Hdrcksum=${b.header.checksum.toString(16).padStart(8, '0')}`
-                : `Block: ${b.header.blockNumber} size=${b.header.length}`,
-            );
+    const selection = await openSelection(args);
+    const job = await openReadJob(args, devicePath, io, selection.volumes);
+    const out = (o: unknown, text: string) => io.stdout(`${job.json ? json(o) : text}\n`);
+    const tracker = new SessionTracker(job.onWarning);
+    let files = 0;
+    const onBlock = blocks
+      ? (b: Block) => {
+          const o = blockJson(b);
+          out(
+            o,
+            job.verbose
+              ? `Addr=${b.offset + b.header.length} blk_num=${b.header.blockNumber} blen=${b.header.length} ` +
+                  `SessId=${b.header.volSessionId} SessTim=${b.header.volSessionTime} Hdrcksum=${b.header.checksum.toString(16).padStart(8, '0')}`
+              : `Block: ${b.header.blockNumber} size=${b.header.length}`,
+          );
+        }
+      : undefined;
+    // Listings imitate the tool family that wrote each volume (column widths differ).
+    const flavors = new Map<string, LsFlavor>();
+    const records = readRecords(job.volumes, job.device.openVolume, {
+      onVolumeLabel: (volume, label) =>
+        flavors.set(volume, label.id.startsWith('Bacula') ? 'bacula' : 'bareos'),
+      onWarning: job.onWarning,
+      strict: job.strict,
+      ...(onBlock ? { onBlock } : {}),
+      ...selection.readOptions,
+    });
+    const printSession = (s: SessionSummary, volume: string) => {
+      out(
+        sessionJson(volume, s),
+        `End Job Session Record: SessId=${s.volSessionId} SessTime=${s.volSessionTime} JobId=${s.jobId}\n` +
+          `   Job=${s.job} Date=${s.end ? formatBtimeDate(s.end.writeBtime) : '-'} Level=${s.level} Type=${s.type}` +
+          ` Files=${thousands(s.files)} Bytes=${thousands(s.bytes)} Errors=${s.errors} Status=${s.status}`,
+      );
+    };
+    for await (const r of records) {
+      const session = tracker.observe(r);
+      if (r.fileIndex < 0) {
+        if (r.fileIndex === LABEL_TYPE.VOL_LABEL || r.fileIndex === LABEL_TYPE.PRE_LABEL) {
+          if (!labels && !jobs) continue;
+          let label: VolumeLabel;
+          try {
+            label = decodeVolumeLabel(r.data, { volume: r.position.volume, offset: r.position.offset });
+          } catch (e) {
+            if (!(e instanceof SdpipeError)) throw e;
+            job.onWarning(e);
+            continue;
           }
-        : undefined;
-      // Listings imitate the tool family that wrote each volume (column widths differ).
-      const flavors = new Map<string, LsFlavor>();
-      const records = readRecords(job.volumes, job.device.openVolume, {
-        onVolumeLabel: (volume, label) =>
-          flavors.set(volume, label.id.startsWith('Bacula') ? 'bacula' : 'bareos'),
-        onWarning: job.onWarning,
-        strict: job.strict,
-        ...(onBlock ? { onBlock } : {}),
-        ...selection.readOptions,
-      });
-      const printSession = (s: SessionSummary, volume: string) => {
-        out(
-          sessionJson(volume, s),
-          `End Job Session Record: SessId=${s.volSessionId} SessTime=${s.volSessionTime} JobId=${s.jobId}\n` +
-            `   Job=${s.job} Date=${s.end ? formatBtimeDate(s.end.writeBtime) : '-'} Level=${s.level} Type=${s.type}` +
-            ` Files=${thousands(s.files)} Bytes=${thousands(s.bytes)} Errors=${s.errors} Status=${s.status}`,
-        );
-      };
-      for await (const r of records) {
-        const session = tracker.observe(r);
-        if (r.fileIndex < 0) {
-          if (r.fileIndex === LABEL_TYPE.VOL_LABEL || r.fileIndex === LABEL_TYPE.PRE_LABEL) {
-            if (!labels && !jobs) continue;
-            let label: VolumeLabel;
-            try {
-              label = decodeVolumeLabel(r.data, { volume: r.position.volume, offset: r.position.offset });
-            } catch (e) {
-              if (!(e instanceof SdpipeError)) throw e;
-              job.onWarning(e);
-              continue;
-            }
-            if (labels) out(labelJson(r.position.volume, label, r), volumeLabelText(label, r));
-            else if (!job.json) {
-              io.stdout(
-                `Volume Record: SessId=${r.volSessionId} SessTime=${r.volSessionTime} JobId=${r.stream} DataLen=${r.data.length}\n`,
-              );
-            }
-          } else if (jobs && r.fileIndex === LABEL_TYPE.SOS_LABEL && !job.json) {
-            const s = tracker.jobIdOf(r);
+          if (labels) out(labelJson(r.position.volume, label, r), volumeLabelText(label, r));
+          else if (!job.json) {
             io.stdout(
-              `Begin Job Session Record: SessId=${r.volSessionId} SessTime=${r.volSessionTime} JobId=${s}\n`,
+              `Volume Record: SessId=${r.volSessionId} SessTime=${r.volSessionTime} JobId=${r.stream} DataLen=${r.data.length}\n`,
             );
           }
-          if (jobs && session) printSession(session, r.position.volume);
-          continue;
+        } else if (jobs && r.fileIndex === LABEL_TYPE.SOS_LABEL && !job.json) {
+          const s = tracker.jobIdOf(r);
+          io.stdout(
+            `Begin Job Session Record: SessId=${r.volSessionId} SessTime=${r.volSessionTime} JobId=${s}\n`,
+          );
         }
-        if (jobs || blocks || labels || r.stream !== 1 || r.partial) continue;
-        let attr: FileAttributes;
-        try {
-          attr = decodeAttributes(r.data, {
-            volume: r.position.volume,
-            blockNumber: r.position.blockNumber,
-            offset: r.position.offset,
-            fileIndex: r.fileIndex,
-          });
-        } catch (e) {
-          if (!(e instanceof SdpipeError)) throw e;
-          job.onWarning(e);
-          continue;
-        }
-        if (!selection.wantRecord(r) || !selection.wantPath(attr.fname)) continue;
-        files++;
-        const jobId = tracker.jobIdOf(r);
-        const line = formatLsLine(attr, { flavor: flavors.get(r.position.volume) ?? 'bareos' });
-        out(
-          fileJson(r, attr, jobId),
-          job.verbose
-            ? `${line}\n    FileIndex=${attr.fileIndex} SessId=${r.volSessionId} SessTime=${r.volSessionTime} JobId=${jobId} Type=${attr.type}`
-            : line,
-        );
+        if (jobs && session) printSession(session, r.position.volume);
+        continue;
       }
-      if (jobs) for (const s of tracker.finish()) printSession(s, s.volumes.at(-1) ?? '');
-      if (!jobs && !blocks && !labels && !job.json) io.stdout(`${files} files found.\n`);
-      return job.warnings.length ? EXIT.ERRORS : EXIT.OK;
-    } catch (e) {
-      io.stderr(`${formatError(e, count(args, 'json') > 0)}\n`);
-      return exitFor(e);
+      if (jobs || blocks || labels || r.stream !== 1 || r.partial) continue;
+      let attr: FileAttributes;
+      try {
+        attr = decodeAttributes(r.data, {
+          volume: r.position.volume,
+          blockNumber: r.position.blockNumber,
+          offset: r.position.offset,
+          fileIndex: r.fileIndex,
+        });
+      } catch (e) {
+        if (!(e instanceof SdpipeError)) throw e;
+        job.onWarning(e);
+        continue;
+      }
+      if (!selection.wantRecord(r) || !selection.wantPath(attr.fname)) continue;
+      files++;
+      const jobId = tracker.jobIdOf(r);
+      const line = formatLsLine(attr, { flavor: flavors.get(r.position.volume) ?? 'bareos' });
+      out(
+        fileJson(r, attr, jobId),
+        job.verbose
+          ? `${line}\n    FileIndex=${attr.fileIndex} SessId=${r.volSessionId} SessTime=${r.volSessionTime} JobId=${jobId} Type=${attr.type}`
+          : line,
+      );
     }
+    if (jobs) for (const s of tracker.finish()) printSession(s, s.volumes.at(-1) ?? '');
+    if (!jobs && !blocks && !labels && !job.json) io.stdout(`${files} files found.\n`);
+    return job.warnings.length ? EXIT.ERRORS : EXIT.OK;
   },
-};
+});

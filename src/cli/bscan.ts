@@ -9,10 +9,10 @@ import { dirname } from 'node:path';
 import { formatBootstrap } from '../catalog/bootstrap-writer.js';
 import { bootstrapOf, bscan as scanVolumes, type BscanEvent, type BscanJob } from '../catalog/bscan.js';
 import { Catalog } from '../catalog/catalog.js';
-import { SdpipeError, type ErrorCode } from '../errors.js';
+import { SdpipeError, UsageError } from '../errors.js';
 import type { DeviceRecord } from '../volume/record.js';
-import { count, describeFlags, parseArgs, value, type FlagSpec } from './args.js';
-import { EXIT, exitFor, formatError, type CliIo, type CommandDescriptor } from './command.js';
+import { count, value, type FlagSpec } from './args.js';
+import { defineCommand, EXIT, type CommandDescriptor } from './command.js';
 import { openReadJob } from './read-job.js';
 import { openSelection } from './selection.js';
 
@@ -39,17 +39,8 @@ const FLAGS: readonly FlagSpec[] = [
   { short: 'h', long: 'help', help: 'show this help' },
 ];
 
-const USAGE = `usage: sdpipe bscan [-s] [-m] [-v] [-r] [-b bsr] [-V 'Vol1|Vol2'] [--catalog file.db] [--write-bsr out.bsr] <device>
-  <device> is a directory of volume files (name volumes with -V) or the path of one volume file.
-${describeFlags(FLAGS)}`;
-
-/** Errors after which nothing was done: the catalog or the bootstrap output cannot be used. */
-const FATAL_HERE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'SDP_CATALOG_OPEN',
-  'SDP_CATALOG_FORMAT',
-  'SDP_BSR_WRITE',
-]);
-const exitOf = (e: unknown) => (e instanceof SdpipeError && FATAL_HERE.has(e.code) ? EXIT.FATAL : exitFor(e));
+const SYNOPSIS = `usage: sdpipe bscan [-s] [-m] [-v] [-r] [-b bsr] [-V 'Vol1|Vol2'] [--catalog file.db] [--write-bsr out.bsr] <device>
+  <device> is a directory of volume files (name volumes with -V) or the path of one volume file.`;
 
 const thousands = (n: number) => n.toLocaleString('en-US');
 const json = (o: unknown) =>
@@ -152,35 +143,20 @@ async function checkWritable(path: string): Promise<void> {
 }
 
 /** The `bscan` command. */
-export const bscan: CommandDescriptor = {
+export const bscan: CommandDescriptor = defineCommand({
   name: 'bscan',
   summary: 'rebuild catalog records (SQLite file) from volumes; list records; write bootstraps',
-  usage: USAGE,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    let args;
-    try {
-      args = parseArgs(argv, FLAGS);
-    } catch (e) {
-      io.stderr(`${formatError(e)}\n${USAGE}\n`);
-      return exitFor(e);
-    }
-    if (count(args, 'help')) {
-      io.stdout(`${USAGE}\n`);
-      return EXIT.OK;
-    }
-    const [devicePath, ...extra] = args.positionals;
-    if (!devicePath || extra.length) {
-      io.stderr(`SDP_USAGE: give exactly one device\n${USAGE}\n`);
-      return EXIT.USAGE;
-    }
+  synopsis: SYNOPSIS,
+  flags: FLAGS,
+  positionals: ['device'],
+  async run({ args, positionals: [devicePath = ''], io }) {
     const store = count(args, 'store') > 0;
     const updateMedia = count(args, 'update-media') > 0;
     const listRecords = count(args, 'list-records') > 0;
     const catalogPath = value(args, 'catalog');
     const bsrPath = value(args, 'write-bsr');
     if ((store || updateMedia) && catalogPath === undefined) {
-      io.stderr(`SDP_USAGE: -s and -m need --catalog <file>\n${USAGE}\n`);
-      return EXIT.USAGE;
+      throw new UsageError('-s and -m need --catalog <file>', { field: 'catalog' });
     }
     let catalog: Catalog | undefined;
     try {
@@ -260,11 +236,8 @@ export const bscan: CommandDescriptor = {
         ].join('\n'),
       );
       return job.warnings.length ? EXIT.ERRORS : EXIT.OK;
-    } catch (e) {
-      io.stderr(`${formatError(e, count(args, 'json') > 0)}\n`);
-      return exitOf(e);
     } finally {
       catalog?.close();
     }
   },
-};
+});

@@ -2,7 +2,8 @@
  * The CLI command contract. Each command file exports one {@link CommandDescriptor}; `cli/main.ts` holds
  * the only list. Commands are thin: parse arguments, call library functions, map error codes to exits.
  */
-import { SdpipeError, type ErrorCode } from '../errors.js';
+import { SdpipeError, UsageError, type ErrorCode } from '../errors.js';
+import { count, describeFlags, parseArgs, type FlagSpec, type ParsedArgs } from './args.js';
 
 /** Where a command writes; tests pass collectors, the launcher passes process streams. */
 export interface CliIo {
@@ -62,4 +63,64 @@ export function formatError(e: unknown, json = false): string {
     return e.describe();
   }
   return `SDP_INTERNAL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+}
+
+/** What a command body gets once the command line has been parsed. */
+export interface CommandContext {
+  readonly args: ParsedArgs;
+  /** The positional arguments, as many as the command names. */
+  readonly positionals: readonly string[];
+  readonly io: CliIo;
+  /** `--json` was given: errors are printed as JSON objects too. */
+  readonly json: boolean;
+}
+
+/** A command's declaration; {@link defineCommand} adds the parsing, help and error handling all share. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  /** First usage lines, e.g. `usage: sdpipe bls [options] <device>` and notes; the flag table follows. */
+  readonly synopsis: string;
+  readonly flags: readonly FlagSpec[];
+  /** Names of the required positional arguments, in order (for the usage error). */
+  readonly positionals: readonly string[];
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/**
+ * Builds a command: parses the flags, answers `--help`, checks the positional arguments, runs the body,
+ * and maps any error to `code: message (context)` on stderr (JSON with `--json`) and its exit status.
+ */
+export function defineCommand(spec: CommandSpec): CommandDescriptor {
+  const usage = `${spec.synopsis}\n${describeFlags(spec.flags)}`;
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage,
+    async run(argv: readonly string[], io: CliIo): Promise<number> {
+      let args: ParsedArgs;
+      try {
+        args = parseArgs(argv, spec.flags);
+      } catch (e) {
+        io.stderr(`${formatError(e)}\n${usage}\n`);
+        return exitFor(e);
+      }
+      const json = count(args, 'json') > 0;
+      if (count(args, 'help')) {
+        io.stdout(`${usage}\n`);
+        return EXIT.OK;
+      }
+      if (args.positionals.length !== spec.positionals.length) {
+        const e = new UsageError(`give ${spec.positionals.map((p) => `<${p}>`).join(' ') || 'no arguments'}`);
+        io.stderr(`${formatError(e, json)}\n${json ? '' : `${usage}\n`}`);
+        return EXIT.USAGE;
+      }
+      try {
+        return await spec.run({ args, positionals: args.positionals, io, json });
+      } catch (e) {
+        io.stderr(`${formatError(e, json)}\n`);
+        return exitFor(e);
+      }
+    },
+  };
 }

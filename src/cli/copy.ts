@@ -16,9 +16,9 @@ import { LABEL_TYPE } from '../volume/record-header.js';
 import type { DeviceRecord } from '../volume/record.js';
 import { readRecords } from '../volume/volume-reader.js';
 import { VolumeWriter, type SessionWritten } from '../volume/volume-writer.js';
-import { count, describeFlags, parseArgs, value, type FlagSpec } from './args.js';
+import { value, type FlagSpec } from './args.js';
 import { AUTOXFLATE_FLAGS, autoxflateSettingsFrom } from './backup.js';
-import { EXIT, exitFor, formatError, type CliIo, type CommandDescriptor } from './command.js';
+import { defineCommand, EXIT, formatError, type CommandDescriptor } from './command.js';
 import { jobLogger } from './job-log.js';
 import { splitVolumes } from './read-job.js';
 
@@ -47,9 +47,8 @@ const FLAGS: readonly FlagSpec[] = [
   { short: 'h', long: 'help', help: 'show this help' },
 ];
 
-const USAGE = `usage: sdpipe copy [options] -V <source volumes> --to-volume <volume> <source device> <destination device>
-  Autoxflate flags without prefix are the destination device's; --src-… flags the source device's.
-${describeFlags(FLAGS)}`;
+const SYNOPSIS = `usage: sdpipe copy [options] -V <source volumes> --to-volume <volume> <source device> <destination device>
+  Autoxflate flags without prefix are the destination device's; --src-… flags the source device's.`;
 
 /** Routes each source session into its own destination session (one VolumeWriter per session). */
 class SessionCopier extends Writable {
@@ -108,108 +107,95 @@ class SessionFilter extends Transform {
   }
 }
 
-export const copy: CommandDescriptor = {
+export const copy: CommandDescriptor = defineCommand({
   name: 'copy',
   summary: 'copy sessions from one volume set to another device, re-compressing per device settings',
-  usage: USAGE,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    let json = false;
-    try {
-      const args = parseArgs(argv, FLAGS);
-      json = count(args, 'json') > 0;
-      if (count(args, 'help')) {
-        io.stdout(`${USAGE}\n`);
-        return EXIT.OK;
-      }
-      const [srcPath, dstPath, ...extra] = args.positionals;
-      const sources = splitVolumes(value(args, 'volume') ?? '');
-      const targets = splitVolumes(value(args, 'to-volume') ?? '');
-      if (!srcPath || !dstPath || extra.length || sources.length === 0 || targets.length === 0) {
-        throw new UsageError(
-          'give -V <source volumes>, --to-volume <volume>, a source and a destination device',
-        );
-      }
-      const format = value(args, 'format') ?? 'bareos';
-      if (format !== 'bareos' && format !== 'bacula') throw new UsageError('--format is bareos or bacula');
-      const jobIdFlag = value(args, 'jobid');
-      const jobId = jobIdFlag === undefined ? undefined : Number(jobIdFlag);
-      const srcSettings = applyReplicationRule(autoxflateSettingsFrom(args, 'src-'), true, 'in');
-      const dstSettings = applyReplicationRule(autoxflateSettingsFrom(args), true, 'out');
-      const src = await FileDevice.open(srcPath);
-      const dst = await FileDevice.open(dstPath);
-      const log = jobLogger(io, jobId ?? 0, json);
-      const warnings: SdpipeError[] = [];
-      const warn = (e: SdpipeError) => {
-        warnings.push(e);
-        io.stderr(`${formatError(e, json)}\n`);
-      };
-      let volumes = targets;
-      const maxVolumeBytes = value(args, 'max-volume-bytes');
-      const copier = new SessionCopier((sos) => {
-        const label = decodeSessionLabel(sos.data, {
-          volume: sos.position.volume,
-          offset: sos.position.offset,
-        });
-        const writer = new VolumeWriter({
-          flavour: format,
-          volumes,
-          open: dst.openVolumeForWrite,
-          ...(maxVolumeBytes !== undefined ? { maxVolumeBytes: Number(maxVolumeBytes) } : {}),
-          volSessionId: sos.volSessionId,
-          volSessionTime: sos.volSessionTime,
-          job: {
-            jobId: label.jobId,
-            job: label.job,
-            jobName: label.jobName,
-            clientName: label.clientName,
-            fileSetName: label.fileSetName,
-            fileSetMd5: label.fileSetMd5,
-            level: codeChar(label.jobLevel),
-            type: codeChar(label.jobType),
-          },
-          poolName: label.poolName,
-        });
-        // The next session appends after this one: continue on the last volume it used.
-        volumes = [...targets];
-        return writer;
-      });
-      await pipeline(
-        Readable.from(readRecords(sources, src.openVolume, { onWarning: warn }), {
-          objectMode: true,
-          highWaterMark: 16,
-        }),
-        new SessionFilter(jobId),
-        new Autoxflate<DeviceRecord>('in', srcSettings, {
-          deviceName: src.directory,
-          jobLog: log,
-          onWarning: warn,
-        }),
-        new Autoxflate<DeviceRecord>('out', dstSettings, {
-          deviceName: dst.directory,
-          jobLog: log,
-          onWarning: warn,
-        }),
-        copier,
-      );
-      for (const w of copier.written) {
-        const line = {
-          kind: 'session',
-          jobId: w.jobId,
-          files: w.result.jobFiles,
-          jobBytes: w.result.jobBytes,
-          volumes: w.result.parts.map((p) => p.volume),
-        };
-        if (json) io.stdout(`${JSON.stringify(line)}\n`);
-        else
-          log(
-            `Copy OK: JobId ${w.jobId}, ${line.files} files, ${line.jobBytes} bytes to ${line.volumes.join('|')}`,
-          );
-      }
-      if (copier.written.length === 0) warn(new UsageError('no session was copied (check -V and --jobid)'));
-      return warnings.length ? EXIT.ERRORS : EXIT.OK;
-    } catch (e) {
-      io.stderr(`${formatError(e, json)}\n`);
-      return exitFor(e);
+  synopsis: SYNOPSIS,
+  flags: FLAGS,
+  positionals: ['source-device', 'destination-device'],
+  async run({ args, positionals: [srcPath = '', dstPath = ''], io, json }) {
+    const sources = splitVolumes(value(args, 'volume') ?? '');
+    const targets = splitVolumes(value(args, 'to-volume') ?? '');
+    if (sources.length === 0 || targets.length === 0) {
+      throw new UsageError('name the source volumes with -V and the destination with --to-volume');
     }
+    const format = value(args, 'format') ?? 'bareos';
+    if (format !== 'bareos' && format !== 'bacula') throw new UsageError('--format is bareos or bacula');
+    const jobIdFlag = value(args, 'jobid');
+    const jobId = jobIdFlag === undefined ? undefined : Number(jobIdFlag);
+    const srcSettings = applyReplicationRule(autoxflateSettingsFrom(args, 'src-'), true, 'in');
+    const dstSettings = applyReplicationRule(autoxflateSettingsFrom(args), true, 'out');
+    const src = await FileDevice.open(srcPath);
+    const dst = await FileDevice.open(dstPath);
+    const log = jobLogger(io, jobId ?? 0, json);
+    const warnings: SdpipeError[] = [];
+    const warn = (e: SdpipeError) => {
+      warnings.push(e);
+      io.stderr(`${formatError(e, json)}\n`);
+    };
+    let volumes = targets;
+    const maxVolumeBytes = value(args, 'max-volume-bytes');
+    const copier = new SessionCopier((sos) => {
+      const label = decodeSessionLabel(sos.data, {
+        volume: sos.position.volume,
+        offset: sos.position.offset,
+      });
+      const writer = new VolumeWriter({
+        flavour: format,
+        volumes,
+        open: dst.openVolumeForWrite,
+        ...(maxVolumeBytes !== undefined ? { maxVolumeBytes: Number(maxVolumeBytes) } : {}),
+        volSessionId: sos.volSessionId,
+        volSessionTime: sos.volSessionTime,
+        job: {
+          jobId: label.jobId,
+          job: label.job,
+          jobName: label.jobName,
+          clientName: label.clientName,
+          fileSetName: label.fileSetName,
+          fileSetMd5: label.fileSetMd5,
+          level: codeChar(label.jobLevel),
+          type: codeChar(label.jobType),
+        },
+        poolName: label.poolName,
+      });
+      // The next session appends after this one: continue on the last volume it used.
+      volumes = [...targets];
+      return writer;
+    });
+    await pipeline(
+      Readable.from(readRecords(sources, src.openVolume, { onWarning: warn }), {
+        objectMode: true,
+        highWaterMark: 16,
+      }),
+      new SessionFilter(jobId),
+      new Autoxflate<DeviceRecord>('in', srcSettings, {
+        deviceName: src.directory,
+        jobLog: log,
+        onWarning: warn,
+      }),
+      new Autoxflate<DeviceRecord>('out', dstSettings, {
+        deviceName: dst.directory,
+        jobLog: log,
+        onWarning: warn,
+      }),
+      copier,
+    );
+    for (const w of copier.written) {
+      const line = {
+        kind: 'session',
+        jobId: w.jobId,
+        files: w.result.jobFiles,
+        jobBytes: w.result.jobBytes,
+        volumes: w.result.parts.map((p) => p.volume),
+      };
+      if (json) io.stdout(`${JSON.stringify(line)}\n`);
+      else
+        log(
+          `Copy OK: JobId ${w.jobId}, ${line.files} files, ${line.jobBytes} bytes to ${line.volumes.join('|')}`,
+        );
+    }
+    if (copier.written.length === 0) warn(new UsageError('no session was copied (check -V and --jobid)'));
+    return warnings.length ? EXIT.ERRORS : EXIT.OK;
   },
-};
+});
