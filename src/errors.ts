@@ -53,6 +53,27 @@ export const ERROR_CODES = {
   SDP_DEVICE_OPEN: 'device or volume cannot be opened',
   SDP_DEVICE_IO: 'device read or write failed',
   SDP_VOLUME_NOT_FOUND: 'volume not found on the device',
+  SDP_SCSI_TRANSPORT:
+    'a SCSI command could not be delivered or its outcome is unknown (connection lost, timeout, pass-through failure)',
+  SDP_SCSI_COMMAND:
+    'a SCSI command is malformed for its transport (CDB length, data direction or buffer size)',
+  SDP_SCSI_CHECK: 'a SCSI command ended with CHECK CONDITION (sense key, ASC and ASCQ in the context)',
+  SDP_SCSI_NOT_READY: 'the drive is not ready (sense key NOT READY: no medium, becoming ready, offline)',
+  SDP_SCSI_MEDIUM_ERROR: 'the medium could not be read or written (sense key MEDIUM ERROR)',
+  SDP_SCSI_HARDWARE_ERROR: 'the drive reported a hardware failure (sense key HARDWARE ERROR)',
+  SDP_SCSI_ILLEGAL_REQUEST: 'the drive refused a command or its parameter data (sense key ILLEGAL REQUEST)',
+  SDP_SCSI_UNIT_ATTENTION: 'the drive reported a unit attention (medium changed, reset, parameters changed)',
+  SDP_SCSI_DATA_PROTECT:
+    'the drive refused access to the data (sense key DATA PROTECT, e.g. write protected)',
+  SDP_SCSI_ENCRYPTION:
+    'the drive could not encrypt or decrypt a block (ASC 74h: no key, wrong key, plain data)',
+  SDP_SCSI_BLANK_CHECK: 'blank medium or end of data where data was expected (sense key BLANK CHECK)',
+  SDP_SCSI_VOLUME_OVERFLOW:
+    'the end of the partition was reached before all data was written (VOLUME OVERFLOW)',
+  SDP_SCSI_ABORTED_COMMAND: 'the drive aborted the command (sense key ABORTED COMMAND)',
+  SDP_SCSI_SENSE_FORMAT: 'sense data cannot be decoded (response code or length)',
+  SDP_SCSI_CDB_FORMAT: 'a CDB cannot be decoded (unknown operation code or wrong length)',
+  SDP_SCSI_PAGE_FORMAT: 'a SCSI page or reply cannot be decoded (page code, length or descriptor)',
   // catalog
   SDP_CATALOG_OPEN: 'catalog database cannot be opened or created',
   SDP_CATALOG_FORMAT: 'file is not an sdpipe catalog (not SQLite, or another schema version)',

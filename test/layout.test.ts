@@ -63,3 +63,14 @@ describe('layout', () => {
     }
   });
 });
+
+describe('bytes() fields', () => {
+  it('decode to a copy even from a Buffer, so wiping the value never touches the input', async () => {
+    const { bytes } = await import('../src/layout.js');
+    const L = layout('K', [field('key', bytes(4))]);
+    const input = Buffer.from([1, 2, 3, 4]);
+    const { key } = L.decode(input);
+    key.fill(0);
+    expect([...input]).toEqual([1, 2, 3, 4]);
+  });
+});

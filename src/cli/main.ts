@@ -5,12 +5,23 @@ import { backup } from './backup.js';
 import { bextract } from './bextract.js';
 import { bls } from './bls.js';
 import { bscan } from './bscan.js';
+import { bscrypto } from './bscrypto.js';
 import { copy } from './copy.js';
 import { EXIT, type CliIo, type CommandDescriptor } from './command.js';
 import { demo } from './demo.js';
+import { keys } from './keys.js';
 
 /** Every command, in the order `sdpipe --help` lists them. */
-export const COMMANDS: readonly CommandDescriptor[] = [bls, bextract, bscan, backup, copy, demo];
+export const COMMANDS: readonly CommandDescriptor[] = [
+  bls,
+  bextract,
+  bscan,
+  backup,
+  copy,
+  demo,
+  bscrypto,
+  keys,
+];
 
 const processIo: CliIo = {
   stdout: (s) => void process.stdout.write(s),
