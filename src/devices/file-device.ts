@@ -4,6 +4,12 @@
  */
 import { open, stat, readdir, type FileHandle } from 'node:fs/promises';
 import type { VolumeSink } from '../volume/volume-sink.js';
+import {
+  BLOCK_HEADER_V1,
+  BLOCK_HEADER_V1_BYTES,
+  BLOCK_HEADER_V2_BYTES,
+  MAX_BLOCK_BYTES,
+} from '../volume/block-header.js';
 import { basename, dirname, join } from 'node:path';
 import { DeviceError } from '../errors.js';
 import type { ByteSource } from '../volume/byte-source.js';
@@ -175,9 +181,16 @@ export class VolumeFileSink implements VolumeSink {
     }
   }
 
-  async read(buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-    const { bytesRead } = await this.fh.read(buf, offset, length, position);
-    return bytesRead;
+  /** The block at offset 0 (its length comes from its header), or undefined on a blank volume. */
+  async readLabelBlock(): Promise<Uint8Array | undefined> {
+    if (this.size === 0) return undefined;
+    const head = new Uint8Array(BLOCK_HEADER_V2_BYTES);
+    const { bytesRead } = await this.fh.read(head, 0, head.length, 0);
+    if (bytesRead < BLOCK_HEADER_V1_BYTES) return head.subarray(0, bytesRead);
+    const length = Math.min(BLOCK_HEADER_V1.decode(head).length, this.size, MAX_BLOCK_BYTES);
+    const block = new Uint8Array(Math.max(length, bytesRead));
+    const got = await this.fh.read(block, 0, block.length, 0);
+    return block.subarray(0, got.bytesRead);
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@ import {
   verifyBlockChecksum,
   type BlockHeader,
 } from './block-header.js';
-import type { ByteSource } from './byte-source.js';
+import { isBlockSource, type BlockSource, type ByteSource } from './byte-source.js';
 
 /** One verified block of a volume. */
 export interface Block {
@@ -89,7 +89,14 @@ class Window {
 }
 
 /** Reads the verified blocks of one volume, in order. */
-export async function* readBlocks(src: ByteSource, opts: BlockReadOptions = {}): AsyncGenerator<Block> {
+export async function* readBlocks(
+  src: ByteSource | BlockSource,
+  opts: BlockReadOptions = {},
+): AsyncGenerator<Block> {
+  if (isBlockSource(src)) {
+    yield* readMediumBlocks(src, opts);
+    return;
+  }
   const chunk = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const limit = opts.endOffset ?? Number.MAX_SAFE_INTEGER;
   const win = new Window(src, chunk, limit);
@@ -177,5 +184,43 @@ async function resync(win: Window, from: number, volume: string): Promise<number
       return resync(win, at + 1, volume);
     }
     pos += n - BLOCK_HEADER_V1_BYTES + 1;
+  }
+}
+
+/**
+ * Blocks of a block-structured medium (tape): every read is one block, so a damaged block is reported
+ * and simply skipped. Tape drives may pad a block; only BlockLength bytes are the block (§2.5).
+ * Filemarks separate the label from the sessions; reading stops at end of data. `startOffset` and
+ * `endOffset` are tape addresses (`file << 32 | block`).
+ */
+async function* readMediumBlocks(src: BlockSource, opts: BlockReadOptions): AsyncGenerator<Block> {
+  const report = (e: SdpipeError) => {
+    if (opts.strict) throw e;
+    opts.onWarning?.(e);
+  };
+  if (opts.startOffset !== undefined && opts.startOffset > 0) await src.seek?.(opts.startOffset);
+  for (;;) {
+    const r = await src.readBlock();
+    if (r.kind === 'eod') return;
+    if (r.kind === 'filemark') continue;
+    if (opts.endOffset !== undefined && r.address >= opts.endOffset) return;
+    const where: Where = { volume: src.name, offset: r.address };
+    try {
+      const header = decodeBlockHeader(r.bytes, 0, where);
+      if (header.length > r.bytes.length) {
+        throw new VolumeFormatError('SDP_BLOCK_TRUNCATED', 'tape block shorter than its header says', {
+          ...where,
+          blockNumber: header.blockNumber,
+          length: header.length,
+          available: r.bytes.length,
+        });
+      }
+      const bytes = r.bytes.subarray(0, header.length);
+      verifyBlockChecksum(bytes, header, where);
+      yield { header, bytes, volume: src.name, offset: r.address };
+    } catch (e) {
+      if (!(e instanceof SdpipeError)) throw e;
+      report(e);
+    }
   }
 }

@@ -10,6 +10,27 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
+/** What one read of a block-structured medium (tape) returns. */
+export type BlockRead =
+  | { readonly kind: 'block'; readonly bytes: Uint8Array; readonly address: number }
+  | { readonly kind: 'filemark' }
+  | { readonly kind: 'eod' };
+
+/**
+ * A volume on a medium that is read block by block (tape): each read returns one whole block, a
+ * filemark, or end of data. Addresses are `file << 32 | block`, as Bareos addresses tape positions.
+ */
+export interface BlockSource {
+  readonly name: string;
+  readBlock(): Promise<BlockRead>;
+  /** Positions before the block at this address (bootstrap VolFile/VolBlock); optional. */
+  seek?(address: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** True when a source is read block by block. */
+export const isBlockSource = (s: ByteSource | BlockSource): s is BlockSource => 'readBlock' in s;
+
 /** A ByteSource over bytes in memory (tests, corrupted copies of fixtures). */
 export class MemorySource implements ByteSource {
   constructor(

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { SdpipeError, VolumeFormatError } from '../errors.js';
 import { readBlocks, type Block } from './block-reader.js';
-import type { ByteSource } from './byte-source.js';
+import { isBlockSource, type BlockSource, type ByteSource } from './byte-source.js';
 import { decodeVolumeLabel, type VolumeLabel } from './label.js';
 import { RecordAssembler } from './record-assembler.js';
 import { LABEL_TYPE } from './record-header.js';
@@ -36,7 +36,7 @@ export interface VolumeReadOptions {
 }
 
 /** Opens a volume by name (a device's job). */
-export type VolumeOpener = (volume: string) => Promise<ByteSource>;
+export type VolumeOpener = (volume: string) => Promise<ByteSource | BlockSource>;
 
 /** Reads the records of `volumes` in order, as one stream of records. */
 export async function* readRecords(
@@ -61,7 +61,7 @@ export async function* readRecords(
 }
 
 async function* readOneVolume(
-  src: ByteSource,
+  src: ByteSource | BlockSource,
   assembler: RecordAssembler,
   opts: VolumeReadOptions,
   report: (e: SdpipeError) => void,
@@ -85,7 +85,12 @@ async function* readOneVolume(
   }
   const ranges = opts.ranges?.(src.name) ?? [{ start: labelEnd, end: Number.MAX_SAFE_INTEGER }];
   for (const range of ranges) {
-    const startOffset = Math.max(range.start, labelEnd);
+    // A tape reads on from where the label left it; its addresses are file/block, not byte offsets.
+    const startOffset = isBlockSource(src)
+      ? opts.ranges
+        ? range.start
+        : 0
+      : Math.max(range.start, labelEnd);
     if (startOffset >= range.end) continue;
     for await (const block of readBlocks(src, { ...blockOpts, startOffset, endOffset: range.end })) {
       opts.onBlock?.(block);

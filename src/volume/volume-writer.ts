@@ -7,7 +7,6 @@
  */
 import { Writable } from 'node:stream';
 import { SdpipeError, VolumeFormatError } from '../errors.js';
-import { readBlocks } from './block-reader.js';
 import { BACULA_BLOCK_BYTES, BAREOS_BLOCK_BYTES, BlockWriter, type RecordToWrite } from './block-writer.js';
 import {
   codeChar,
@@ -20,8 +19,8 @@ import {
   type SessionLabel,
   type VolumeLabel,
 } from './label.js';
-import { LABEL_TYPE, RECORD_HEADER_V2_BYTES } from './record-header.js';
-import { BLOCK_HEADER_V2_BYTES } from './block-header.js';
+import { decodeRecordHeader, LABEL_TYPE, RECORD_HEADER_V2_BYTES } from './record-header.js';
+import { BLOCK_HEADER_V2_BYTES, decodeBlockHeader, verifyBlockChecksum } from './block-header.js';
 import type { VolumeSink, VolumeSinkOpener } from './volume-sink.js';
 
 /** The job a session belongs to, as its SOS/EOS labels record it. */
@@ -285,6 +284,7 @@ export class VolumeWriter {
         data: encodeVolumeLabel(label, this.o.flavour),
       });
       for (const b of w.flush()) await sink.write(b);
+      await sink.endFile?.();
       this.partNew = true;
     } else {
       await this.checkLabel(sink, name);
@@ -319,33 +319,32 @@ export class VolumeWriter {
 
   /** Appending: the volume must be labelled with this name, by a flavour we can continue. */
   private async checkLabel(sink: VolumeSink, name: string): Promise<void> {
-    const source = { name, read: sink.read.bind(sink), close: () => Promise.resolve() };
-    for await (const block of readBlocks(source, { strict: true, endOffset: sink.size })) {
-      const where = { volume: name, offset: 0, blockNumber: block.header.blockNumber };
-      const dv = new DataView(block.bytes.buffer, block.bytes.byteOffset, block.bytes.length);
-      const fileIndex = dv.getInt32(block.header.headerBytes);
-      if (fileIndex !== LABEL_TYPE.VOL_LABEL && fileIndex !== LABEL_TYPE.PRE_LABEL) {
-        throw new VolumeFormatError('SDP_LABEL_FORMAT', 'volume to append to has no volume label', where);
-      }
-      const len = dv.getUint32(block.header.headerBytes + 8);
-      const start = block.header.headerBytes + RECORD_HEADER_V2_BYTES;
-      const label = decodeVolumeLabel(block.bytes.subarray(start, start + len), where);
-      if (label.volumeName !== name) {
-        throw new VolumeFormatError(
-          'SDP_LABEL_MISMATCH',
-          `volume label names "${label.volumeName}", not "${name}"`,
-          {
-            ...where,
-            expected: name,
-            actual: label.volumeName,
-          },
-        );
-      }
-      return;
+    const block = await sink.readLabelBlock();
+    const where = { volume: name, offset: 0, blockNumber: 0 };
+    if (!block)
+      throw new VolumeFormatError('SDP_LABEL_FORMAT', 'volume to append to has no label block', where);
+    const header = decodeBlockHeader(block, 0, where);
+    verifyBlockChecksum(block.subarray(0, header.length), header, where);
+    const rec = decodeRecordHeader(block, header.headerBytes, where);
+    if (rec.fileIndex !== LABEL_TYPE.VOL_LABEL && rec.fileIndex !== LABEL_TYPE.PRE_LABEL) {
+      throw new VolumeFormatError('SDP_LABEL_FORMAT', 'volume to append to has no volume label', where);
     }
-    throw new VolumeFormatError('SDP_LABEL_FORMAT', 'volume to append to has no label block', {
-      volume: name,
-    });
+    const start = header.headerBytes + RECORD_HEADER_V2_BYTES;
+    const label = decodeVolumeLabel(
+      block.subarray(start, Math.min(header.length, start + rec.dataLen)),
+      where,
+    );
+    if (label.volumeName !== name) {
+      throw new VolumeFormatError(
+        'SDP_LABEL_MISMATCH',
+        `volume label names "${label.volumeName}", not "${name}"`,
+        {
+          ...where,
+          expected: name,
+          actual: label.volumeName,
+        },
+      );
+    }
   }
 }
 
