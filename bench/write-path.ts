@@ -53,7 +53,7 @@ function backup(tree: string, flags: string[], digest = 'md5'): { seconds: numbe
       launcher,
       'backup',
       '--digest',
-      'md5',
+      digest,
       ...flags,
       tree,
       dev,

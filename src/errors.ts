@@ -74,6 +74,8 @@ export const ERROR_CODES = {
   SDP_SCSI_SENSE_FORMAT: 'sense data cannot be decoded (response code or length)',
   SDP_SCSI_CDB_FORMAT: 'a CDB cannot be decoded (unknown operation code or wrong length)',
   SDP_SCSI_PAGE_FORMAT: 'a SCSI page or reply cannot be decoded (page code, length or descriptor)',
+  // simulated drive (src/devices/sim)
+  SDP_SIM_IMAGE_FORMAT: 'file is not a simulated-drive tape image (magic, version or header checksum)',
   // catalog
   SDP_CATALOG_OPEN: 'catalog database cannot be opened or created',
   SDP_CATALOG_FORMAT: 'file is not an sdpipe catalog (not SQLite, or another schema version)',
@@ -90,6 +92,9 @@ export const ERROR_CODES = {
   SDP_CRYPTO_CACHE_FORMAT: 'file is not a Bareos crypto cache (id, version, entry count or record)',
   SDP_CRYPTO_CACHE_TRUNCATED: 'crypto cache file is shorter than its header and entry count say',
   SDP_CRYPTO_CACHE_IO: 'crypto cache file cannot be read or written',
+  SDP_DRIVE_NO_ENCRYPTION:
+    'drive does not support encryption (SECURITY PROTOCOL IN/OUT refused as an invalid operation code)',
+  SDP_DRIVE_NO_TAPEALERT: 'drive does not support TapeAlert (LOG SENSE refused as an invalid operation code)',
   SDP_DRIVE_CRYPTO_UNAVAILABLE: 'drive encryption commands need a SCSI transport this build does not have',
 } as const;
 

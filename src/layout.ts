@@ -430,6 +430,11 @@ export interface FlatLayout<F extends readonly AnyField[]> {
   readonly fields: F;
   readonly size: number | undefined;
   readonly offsets: Readonly<Record<string, number>>;
+  /**
+   * Per byte of a fixed-size layout, the bits that are reserved (named by no field), so a device can point
+   * at the first reserved bit that is set; undefined when the layout has variable-length fields.
+   */
+  readonly reservedMasks: readonly number[] | undefined;
   /** Decodes at `at`; never reads past `end`. Throws `shortCode` when the bytes are too few. */
   decode(bytes: Uint8Array, at?: number, where?: Where, end?: number): FlatValue<F>;
   encode(value: FlatValue<F>): Uint8Array;
@@ -463,17 +468,28 @@ export function flatLayout<const F extends readonly AnyField[]>(
     return rec;
   };
   const encodeInto = (value: FlatValue<F>, bytes: Uint8Array, at: number): number => {
-    const rec = nest(value as Record<string, unknown>);
+    const rec = nest(value);
     const view = viewOf(bytes);
     let p = at;
     for (const f of fields) p = f.type.write(view, bytes, p, rec[f.name]);
     return p;
   };
+  let reservedMasks: number[] | undefined;
+  if (inner.size !== undefined) {
+    reservedMasks = new Array<number>(inner.size).fill(0);
+    for (const f of fields) {
+      const at = inner.offsets[f.name]!;
+      const t = tableOf(f);
+      for (let i = 0; i < f.type.size!; i++)
+        reservedMasks[at + i] = isReserved(f) ? 0xff : t ? ~t.masks[i]! & 0xff : 0;
+    }
+  }
   return {
     name,
     fields,
     size: inner.size,
     offsets: inner.offsets,
+    reservedMasks,
     decode: (b, at, where, end) => {
       const nested = inner.decode(b, at, where, end) as Record<string, unknown>;
       const out: Record<string, unknown> = {};
@@ -486,7 +502,7 @@ export function flatLayout<const F extends readonly AnyField[]>(
     },
     encodeInto,
     encode: (value) => {
-      const out = new Uint8Array(inner.sizeOf(nest(value as Record<string, unknown>) as never));
+      const out = new Uint8Array(inner.sizeOf(nest(value) as never));
       encodeInto(value, out, 0);
       return out;
     },

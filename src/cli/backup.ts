@@ -8,7 +8,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createWalkStats, walkTree } from '../backup/file-walker.js';
 import type { DigestName } from '../backup/file-records.js';
-import { FileDevice } from '../devices/file-device.js';
+import { openDevice, type StorageDevice } from '../devices/device.js';
+import { wipe } from '../crypto/key-material.js';
+import { VOLUME_KEY_FLAGS, volumeKeyFrom } from './volume-key.js';
 import { SdpipeError, UsageError } from '../errors.js';
 import { Autoxflate } from '../transforms/autoxflate.js';
 import { parseAutoxflateSettings, type AutoxflateSettings } from '../transforms/autoxflate-settings.js';
@@ -82,6 +84,7 @@ const FLAGS: readonly FlagSpec[] = [
     help: 'compress as the file daemon does: ALG or ALG:LEVEL (gzip, lzo, …)',
   },
   ...AUTOXFLATE_FLAGS,
+  ...VOLUME_KEY_FLAGS,
   { long: 'json', help: 'print the job log and summary as JSON lines' },
   { short: 'h', long: 'help', help: 'show this help' },
 ];
@@ -105,7 +108,7 @@ export const backup: CommandDescriptor = defineCommand({
   synopsis: SYNOPSIS,
   flags: FLAGS,
   positionals: ['directory', 'device'],
-  async run({ args, positionals: [source = '', devicePath = ''], io, json }) {
+  async run({ args, positionals: [source = '', devicePath = ''], io, json, defer }) {
     const volumes = splitVolumes(value(args, 'volume') ?? '');
     if (volumes.length === 0) throw new UsageError('name the volume(s) to write with -V <Volume>');
     const format = value(args, 'format') ?? 'bareos';
@@ -124,7 +127,14 @@ export const backup: CommandDescriptor = defineCommand({
     const startedUs = Date.now() * 1000;
     const job = uniqueJobName(jobName, jobId, new Date(startedUs / 1000));
     const log = jobLogger(io, jobId, json);
-    const device = await FileDevice.open(devicePath);
+    const volumeKey = await volumeKeyFrom(args);
+    let device: StorageDevice;
+    try {
+      device = await openDevice(devicePath, { volumeKey });
+    } finally {
+      wipe(volumeKey);
+    }
+    defer(() => device.close());
     const warnings: SdpipeError[] = [];
     const warn = (e: SdpipeError) => {
       warnings.push(e);
@@ -174,7 +184,7 @@ export const backup: CommandDescriptor = defineCommand({
       await pipeline(
         Readable.from(records, { objectMode: true, highWaterMark: 16 }),
         new Autoxflate<RecordToWrite>('out', settings, {
-          deviceName: device.directory,
+          deviceName: device.name,
           jobLog: log,
           onWarning: warn,
         }),

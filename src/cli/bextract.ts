@@ -167,9 +167,9 @@ export const bextract: CommandDescriptor = defineCommand({
   synopsis: SYNOPSIS,
   flags: READ_FLAGS,
   positionals: ['device', 'output-directory'],
-  async run({ args, positionals: [devicePath = '', outDir = ''], io }) {
+  async run({ args, positionals: [devicePath = '', outDir = ''], io, defer }) {
     const selection = await openSelection(args);
-    const job = await openReadJob(args, devicePath, io, selection.volumes);
+    const job = await openReadJob(args, devicePath, io, selection.volumes, defer);
     const restorer = new Restorer({ outDir, onWarning: job.onWarning });
     const tracker = new SessionTracker(job.onWarning);
     const sink = new RestoreSink(

@@ -151,12 +151,12 @@ export const bls: CommandDescriptor = defineCommand({
   synopsis: SYNOPSIS,
   flags: FLAGS,
   positionals: ['device'],
-  async run({ args, positionals: [devicePath = ''], io }) {
+  async run({ args, positionals: [devicePath = ''], io, defer }) {
     const jobs = count(args, 'jobs') > 0;
     const blocks = count(args, 'blocks') > 0;
     const labels = count(args, 'labels') > 0;
     const selection = await openSelection(args);
-    const job = await openReadJob(args, devicePath, io, selection.volumes);
+    const job = await openReadJob(args, devicePath, io, selection.volumes, defer);
     const out = (o: unknown, text: string) => io.stdout(`${job.json ? json(o) : text}\n`);
     const tracker = new SessionTracker(job.onWarning);
     let files = 0;

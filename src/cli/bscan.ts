@@ -149,7 +149,7 @@ export const bscan: CommandDescriptor = defineCommand({
   synopsis: SYNOPSIS,
   flags: FLAGS,
   positionals: ['device'],
-  async run({ args, positionals: [devicePath = ''], io }) {
+  async run({ args, positionals: [devicePath = ''], io, defer }) {
     const store = count(args, 'store') > 0;
     const updateMedia = count(args, 'update-media') > 0;
     const listRecords = count(args, 'list-records') > 0;
@@ -161,7 +161,7 @@ export const bscan: CommandDescriptor = defineCommand({
     let catalog: Catalog | undefined;
     try {
       const selection = await openSelection(args);
-      const job = await openReadJob(args, devicePath, io, selection.volumes);
+      const job = await openReadJob(args, devicePath, io, selection.volumes, defer);
       if (bsrPath !== undefined) await checkWritable(bsrPath);
       if (catalogPath !== undefined) catalog = Catalog.open(catalogPath);
       const out = (o: unknown, text: string) => io.stdout(`${job.json ? json(o) : text}\n`);

@@ -5,7 +5,8 @@
  * or a failed key write exits 1 (Bareos exits 0); `-p` reads standard input (Bareos reads file
  * descriptor 1); debug output never prints a key unless `--show-keys`, and never a KEK; a cache file
  * that cannot be parsed is reported and left alone (Bareos deletes it, even on `-D`); `-g FILE`
- * truncates and creates mode 0600 (Bareos: no O_TRUNC, 0644); drive commands need a SCSI transport.
+ * truncates and creates mode 0600 (Bareos: no O_TRUNC, 0644). The drive commands (-c -e -s -v) take a drive
+ * spec (`sim:<image>`, `iscsi://…`, `/dev/sgN`) and go through its SCSI transport.
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -26,6 +27,7 @@ import {
   wipeCryptoCache,
 } from '../crypto/crypto-cache.js';
 import { NO_DRIVE_ENCRYPTION, type DriveEncryption } from '../crypto/drive-encryption.js';
+import { tapeDriveEncryption } from '../devices/drive-operations.js';
 import {
   cStringLength,
   kekFromKeyFile,
@@ -353,5 +355,5 @@ export function bscryptoCommand(deps: BscryptoDeps = {}): CommandDescriptor {
   };
 }
 
-/** `sdpipe bscrypto`. */
-export const bscrypto: CommandDescriptor = bscryptoCommand();
+/** `sdpipe bscrypto`: drive options (-c -e -s -v) go to the drive spec through its SCSI transport. */
+export const bscrypto: CommandDescriptor = bscryptoCommand({ drive: tapeDriveEncryption() });

@@ -73,6 +73,8 @@ export interface CommandContext {
   readonly io: CliIo;
   /** `--json` was given: errors are printed as JSON objects too. */
   readonly json: boolean;
+  /** Registers a cleanup (close a drive, a catalog) run when the command ends, however it ends. */
+  readonly defer: (cleanup: () => Promise<void> | void) => void;
 }
 
 /** A command's declaration; {@link defineCommand} adds the parsing, help and error handling all share. */
@@ -115,11 +117,26 @@ export function defineCommand(spec: CommandSpec): CommandDescriptor {
         io.stderr(`${formatError(e, json)}\n${json ? '' : `${usage}\n`}`);
         return EXIT.USAGE;
       }
+      const cleanups: (() => Promise<void> | void)[] = [];
       try {
-        return await spec.run({ args, positionals: args.positionals, io, json });
+        return await spec.run({
+          args,
+          positionals: args.positionals,
+          io,
+          json,
+          defer: (c) => cleanups.push(c),
+        });
       } catch (e) {
         io.stderr(`${formatError(e, json)}\n`);
         return exitFor(e);
+      } finally {
+        for (const c of cleanups.reverse()) {
+          try {
+            await c();
+          } catch (e) {
+            io.stderr(`${formatError(e, json)}\n`);
+          }
+        }
       }
     },
   };

@@ -7,7 +7,7 @@
  */
 import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FileDevice } from '../devices/file-device.js';
+import { openDevice } from '../devices/device.js';
 import { SdpipeError, UsageError } from '../errors.js';
 import { Autoxflate } from '../transforms/autoxflate.js';
 import { applyReplicationRule } from '../transforms/autoxflate-settings.js';
@@ -113,7 +113,7 @@ export const copy: CommandDescriptor = defineCommand({
   synopsis: SYNOPSIS,
   flags: FLAGS,
   positionals: ['source-device', 'destination-device'],
-  async run({ args, positionals: [srcPath = '', dstPath = ''], io, json }) {
+  async run({ args, positionals: [srcPath = '', dstPath = ''], io, json, defer }) {
     const sources = splitVolumes(value(args, 'volume') ?? '');
     const targets = splitVolumes(value(args, 'to-volume') ?? '');
     if (sources.length === 0 || targets.length === 0) {
@@ -125,8 +125,10 @@ export const copy: CommandDescriptor = defineCommand({
     const jobId = jobIdFlag === undefined ? undefined : Number(jobIdFlag);
     const srcSettings = applyReplicationRule(autoxflateSettingsFrom(args, 'src-'), true, 'in');
     const dstSettings = applyReplicationRule(autoxflateSettingsFrom(args), true, 'out');
-    const src = await FileDevice.open(srcPath);
-    const dst = await FileDevice.open(dstPath);
+    const src = await openDevice(srcPath);
+    defer(() => src.close());
+    const dst = await openDevice(dstPath);
+    defer(() => dst.close());
     const log = jobLogger(io, jobId ?? 0, json);
     const warnings: SdpipeError[] = [];
     const warn = (e: SdpipeError) => {
@@ -170,12 +172,12 @@ export const copy: CommandDescriptor = defineCommand({
       }),
       new SessionFilter(jobId),
       new Autoxflate<DeviceRecord>('in', srcSettings, {
-        deviceName: src.directory,
+        deviceName: src.name,
         jobLog: log,
         onWarning: warn,
       }),
       new Autoxflate<DeviceRecord>('out', dstSettings, {
-        deviceName: dst.directory,
+        deviceName: dst.name,
         jobLog: log,
         onWarning: warn,
       }),

@@ -9,6 +9,7 @@ import { bscrypto } from './bscrypto.js';
 import { copy } from './copy.js';
 import { EXIT, type CliIo, type CommandDescriptor } from './command.js';
 import { demo } from './demo.js';
+import { drive } from './drive.js';
 import { keys } from './keys.js';
 
 /** Every command, in the order `sdpipe --help` lists them. */
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CommandDescriptor[] = [
   demo,
   bscrypto,
   keys,
+  drive,
 ];
 
 const processIo: CliIo = {

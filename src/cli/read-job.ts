@@ -3,11 +3,13 @@
  * the warning sink. No configuration file: the device argument is a directory or a volume file.
  */
 import { readFile } from 'node:fs/promises';
-import { FileDevice } from '../devices/file-device.js';
+import { openDevice, type StorageDevice } from '../devices/device.js';
 import { SdpipeError, UsageError } from '../errors.js';
 import type { CliIo } from './command.js';
 import { formatError } from './command.js';
 import { count, value, type FlagSpec, type ParsedArgs } from './args.js';
+import { wipe } from '../crypto/key-material.js';
+import { VOLUME_KEY_FLAGS, volumeKeyFrom } from './volume-key.js';
 
 /** Flags every reading command takes. */
 export const READ_FLAGS: readonly FlagSpec[] = [
@@ -21,6 +23,7 @@ export const READ_FLAGS: readonly FlagSpec[] = [
   { short: 'i', long: 'include', value: true, help: 'file with paths/patterns to include, one per line' },
   { short: 'e', long: 'exclude', value: true, help: 'file with paths/patterns to exclude, one per line' },
   { short: 'v', long: 'verbose', repeat: true, help: 'more detail (repeat for more)' },
+  ...VOLUME_KEY_FLAGS,
   { long: 'json', help: 'print one JSON object per line' },
   { long: 'strict', help: 'stop at the first damaged block instead of reporting it and going on' },
   { short: 'h', long: 'help', help: 'show this help' },
@@ -28,7 +31,7 @@ export const READ_FLAGS: readonly FlagSpec[] = [
 
 /** The resolved read: device, volumes in order, and a warning collector. */
 export interface ReadJob {
-  readonly device: FileDevice;
+  readonly device: StorageDevice;
   readonly volumes: string[];
   readonly warnings: SdpipeError[];
   readonly onWarning: (e: SdpipeError) => void;
@@ -64,19 +67,32 @@ export async function openReadJob(
   devicePath: string,
   io: CliIo,
   bsrVolumes: string[] | undefined,
+  defer: (cleanup: () => Promise<void>) => void,
 ): Promise<ReadJob> {
-  const device = await FileDevice.open(devicePath);
+  const volumeKey = await volumeKeyFrom(args);
+  let device: StorageDevice;
+  try {
+    device = await openDevice(devicePath, { volumeKey });
+  } finally {
+    wipe(volumeKey);
+  }
+  defer(() => device.close());
   const v = value(args, 'volume');
   let volumes: string[];
   if (v !== undefined) volumes = splitVolumes(v);
   else if (bsrVolumes) volumes = bsrVolumes;
-  else if (device.singleVolume) volumes = [device.singleVolume];
-  else
+  else if (!device.needsVolumeNames) volumes = await device.defaultVolumes();
+  else {
     throw new UsageError(
       'the device is a directory: name the volume(s) with -V or give a bootstrap with -b',
-      { file: devicePath },
+      {
+        file: devicePath,
+      },
     );
-  if (volumes.length === 0) throw new UsageError('no volume named');
+  }
+  if (volumes.length === 0) {
+    throw new UsageError('no volume named, and the device has no labelled volume', { file: devicePath });
+  }
   const json = count(args, 'json') > 0;
   const warnings: SdpipeError[] = [];
   return {

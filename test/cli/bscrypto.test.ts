@@ -444,16 +444,17 @@ describe('bscrypto options', () => {
 });
 
 describe('bscrypto drive commands', () => {
-  it('fail with SDP_DRIVE_CRYPTO_UNAVAILABLE (exit 1) in a build without SCSI transport', async () => {
+  it('go to the drive through its SCSI transport: a drive that cannot be opened fails (exit 1) with SDP_DEVICE_OPEN', async () => {
+    const missing = '/dev/nst9999';
     for (const args of [
-      ['-c', '/dev/nst0'],
-      ['-e', '/dev/nst0'],
-      ['-v', '/dev/nst0'],
-      ['-s', KEK_FILE, '/dev/nst0'],
+      ['-c', missing],
+      ['-e', missing],
+      ['-v', missing],
+      ['-s', KEK_FILE, missing],
     ]) {
       const r = await runCliWithStdin(undefined, 'bscrypto', ...args);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('SDP_DRIVE_CRYPTO_UNAVAILABLE');
+      expect(r.stderr).toContain('SDP_DEVICE_OPEN');
     }
   });
 

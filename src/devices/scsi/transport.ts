@@ -56,6 +56,8 @@ export interface ScsiTransport {
 export interface TransportDescriptor {
   /** e.g. `sg`, `iscsi`, `sim`. */
   readonly name: string;
+  /** The spec forms it takes, for usage messages (e.g. `iscsi://host[:port]/target-iqn/lun`). */
+  readonly forms?: readonly string[];
   /** True when this transport handles the spec (`/dev/nst0`, `iscsi://…`, `sim:…`). */
   matches(spec: string): boolean;
   open(spec: string): Promise<ScsiTransport>;

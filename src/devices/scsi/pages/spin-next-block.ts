@@ -1,0 +1,140 @@
+/**
+ * SPIN page 0x0021 Next Block Encryption Status (spec scsi.md §3): 16 bytes and the next block's KAD
+ * descriptors; plus the text Bareos prints for it (GetScsiVolumeEncryptionStatus).
+ */
+import {
+  bitTable,
+  bits,
+  field,
+  flag,
+  flatLayout,
+  packed,
+  u16be,
+  u64be,
+  u8,
+  type FlatValueOf,
+} from '../../../layout.js';
+import type { Where } from '../../../errors.js';
+import { decodeKads, encodeKadsInto, kadsSize, type Kad } from './kad.js';
+import { decodeStep, expectPageCode, PAGE_HEADER_BYTES, pageEnd } from './page-common.js';
+import { TDE_PAGE } from './tde-codes.js';
+import { BAREOS_KAD_TEXT } from './spin-status.js';
+
+/** The fixed part of the Next Block Encryption Status page (bytes 0-15). */
+export const NEXT_BLOCK_ENCRYPTION_STATUS_FIXED = flatLayout('NextBlockEncryptionStatusPage', [
+  field('pageCode', u16be),
+  field('pageLength', u16be),
+  field('logicalObjectNumber', u64be),
+  field(
+    'byte12',
+    packed(
+      bitTable('NbesByte12', 12, 1, [
+        bits('compressionStatus', 12, 7, 4),
+        bits('encryptionStatus', 12, 3, 0),
+      ]),
+    ),
+  ),
+  field('algorithmIndex', u8),
+  field('byte14', packed(bitTable('NbesByte14', 14, 1, [flag('emes', 14, 1), flag('rdmds', 14, 0)]))),
+  field('nextBlockKadFormat', u8),
+]);
+
+/** COMPRESSION STATUS values. */
+export const COMPRESSION_STATUS = {
+  UNKNOWN: 0,
+  UNAVAILABLE: 1,
+  NOT_A_LOGICAL_BLOCK: 2,
+  NOT_COMPRESSED: 3,
+  COMPRESSED: 4,
+} as const;
+/** ENCRYPTION STATUS values (0: cannot be determined; 1: capable but not now, e.g. at end of data). */
+export const ENCRYPTION_STATUS = {
+  CANNOT_DETERMINE: 0,
+  NOT_AVAILABLE_NOW: 1,
+  NOT_A_LOGICAL_BLOCK: 2,
+  NOT_ENCRYPTED: 3,
+  ENCRYPTED_UNSUPPORTED_ALGORITHM: 4,
+  ENCRYPTED: 5,
+  ENCRYPTED_NO_KEY: 6,
+} as const;
+
+type NbesFixed = FlatValueOf<typeof NEXT_BLOCK_ENCRYPTION_STATUS_FIXED>;
+/** The Next Block Encryption Status page. */
+export interface NextBlockEncryptionStatusPage extends Omit<NbesFixed, 'pageCode' | 'pageLength'> {
+  readonly pageCode?: number;
+  /** PAGE LENGTH as received (0x000C without KADs, and for "no medium" on a Quantum LTO-4). */
+  readonly pageLength?: number;
+  readonly kads: readonly Kad[];
+}
+
+/** Decodes page 0x0021; KADs up to 4 + PAGE LENGTH or the bytes received, whichever ends first. */
+export function decodeNextBlockEncryptionStatus(
+  b: Uint8Array,
+  where: Where = {},
+): NextBlockEncryptionStatusPage {
+  const f = decodeStep(where, () => NEXT_BLOCK_ENCRYPTION_STATUS_FIXED.decode(b, 0, where));
+  expectPageCode(f.pageCode, TDE_PAGE.NEXT_BLOCK_ENCRYPTION_STATUS, 'Next Block Encryption Status', where);
+  const at = NEXT_BLOCK_ENCRYPTION_STATUS_FIXED.size!;
+  return { ...f, kads: decodeKads(b, at, Math.max(at, pageEnd(b, f.pageLength)), where) };
+}
+
+/** Encodes page 0x0021. */
+export function encodeNextBlockEncryptionStatus(v: NextBlockEncryptionStatusPage): Uint8Array {
+  const at = NEXT_BLOCK_ENCRYPTION_STATUS_FIXED.size!;
+  const out = new Uint8Array(at + kadsSize(v.kads));
+  const { kads, pageCode, pageLength, ...fixed } = v;
+  NEXT_BLOCK_ENCRYPTION_STATUS_FIXED.encodeInto(
+    {
+      ...fixed,
+      pageCode: pageCode ?? TDE_PAGE.NEXT_BLOCK_ENCRYPTION_STATUS,
+      pageLength: pageLength ?? out.length - PAGE_HEADER_BYTES,
+    },
+    out,
+    0,
+  );
+  encodeKadsInto(kads, out, at);
+  return out;
+}
+
+/** Bareos NeedScsiCryptoKey(use_drive_status=false): the next block is encrypted (status 5 or 6). */
+export const nextBlockNeedsKey = (s: Pick<NextBlockEncryptionStatusPage, 'encryptionStatus'>) =>
+  s.encryptionStatus === ENCRYPTION_STATUS.ENCRYPTED ||
+  s.encryptionStatus === ENCRYPTION_STATUS.ENCRYPTED_NO_KEY;
+
+const COMPRESSION_TEXT = [
+  'Unknown',
+  'Unavailable',
+  'Illegal logical block',
+  'Compression Disabled',
+  'Compression Enabled',
+];
+const ENCRYPTION_TEXT = [
+  'Unknown',
+  'Unavailable',
+  'Illegal logical block',
+  'Encryption Disabled',
+  'Encryption Enabled but with non supported algorithm',
+  'Encryption Enabled',
+  'Encryption Enabled but no valid key available for decryption',
+];
+const MAX_INDENT = 16;
+
+/**
+ * The volume encryption status as Bareos prints it (spec §3), with the indenting of
+ * `formatDriveEncryptionStatus`. A coded value Bareos has no text for prints no line.
+ */
+export function formatVolumeEncryptionStatus(s: NextBlockEncryptionStatusPage, indent = 0): string {
+  const first = ' '.repeat(Math.min(indent, MAX_INDENT));
+  const pad = ' '.repeat(Math.min(indent, MAX_INDENT) + 3);
+  const lines = [`${first}Volume encryption status:`];
+  const compression = COMPRESSION_TEXT[s.compressionStatus];
+  if (compression) lines.push(`${pad}Compression Status: ${compression}`);
+  const encryption = ENCRYPTION_TEXT[s.encryptionStatus];
+  if (encryption) lines.push(`${pad}Encryption Status: ${encryption}`);
+  lines.push(`${pad}Raw Decryption Mode Disabled Status (RDMDS): ${s.rdmds ? 'Enabled' : 'Disabled'}`);
+  lines.push(`${pad}Encryption Mode External Status (EMES): ${s.emes ? 'Enabled' : 'Disabled'}`);
+  const kad = BAREOS_KAD_TEXT[s.nextBlockKadFormat];
+  if (s.encryptionStatus === ENCRYPTION_STATUS.ENCRYPTED && kad)
+    lines.push(`${pad}Next Block Key Associated Data (KAD) Descriptor: ${kad}`);
+  return lines.map((l) => `${l}\n`).join('');
+}

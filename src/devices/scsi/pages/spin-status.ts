@@ -1,0 +1,148 @@
+/**
+ * SPIN page 0x0020 Data Encryption Status (spec scsi.md §3): 24 bytes and KAD descriptors; plus the
+ * text Bareos prints for it (GetScsiDriveEncryptionStatus) and its two yes/no questions.
+ */
+import {
+  bitTable,
+  bits,
+  field,
+  flag,
+  flatLayout,
+  packed,
+  reserved,
+  u16be,
+  u32be,
+  u8,
+  type FlatValueOf,
+} from '../../../layout.js';
+import type { Where } from '../../../errors.js';
+import { decodeKads, encodeKadsInto, kadsSize, type Kad } from './kad.js';
+import { decodeStep, expectPageCode, PAGE_HEADER_BYTES, pageEnd } from './page-common.js';
+import { TDE_PAGE } from './tde-codes.js';
+
+/** The fixed part of the Data Encryption Status page (bytes 0-23). */
+export const DATA_ENCRYPTION_STATUS_FIXED = flatLayout('DataEncryptionStatusPage', [
+  field('pageCode', u16be),
+  field('pageLength', u16be),
+  field(
+    'byte4',
+    packed(bitTable('DesByte4', 4, 1, [bits('itNexusScope', 4, 7, 5), bits('keyScope', 4, 2, 0)])),
+  ),
+  field('encryptionMode', u8),
+  field('decryptionMode', u8),
+  field('algorithmIndex', u8),
+  field('keyInstanceCounter', u32be),
+  field(
+    'byte12',
+    packed(
+      bitTable('DesByte12', 12, 1, [
+        bits('parametersControl', 12, 6, 4),
+        flag('vcelb', 12, 3),
+        bits('ceems', 12, 2, 1),
+        flag('rdmd', 12, 0),
+      ]),
+    ),
+  ),
+  // SSC-4 KAD FORMAT; reserved on HP LTO-5. Bareos prints it with key-format names (spec §3).
+  field('kadFormat', u8),
+  field('asdkCount', u16be),
+  field('reserved16', reserved(8)),
+]);
+
+/** PARAMETERS CONTROL values (HP LTO-5 manual, spec §3). */
+export const PARAMETERS_CONTROL = {
+  NOT_REPORTED: 0,
+  APPLICATION: 1,
+  DEVICE_SERVER: 2,
+  AUTOMATION_INTERFACE: 3,
+  MANAGEMENT_INTERFACE: 4,
+} as const;
+
+type DesFixed = FlatValueOf<typeof DATA_ENCRYPTION_STATUS_FIXED>;
+/** The Data Encryption Status page. */
+export interface DataEncryptionStatusPage extends Omit<DesFixed, 'pageCode' | 'pageLength'> {
+  readonly pageCode?: number;
+  /** PAGE LENGTH as received (0x0014 without KADs on real drives); derived when left out. */
+  readonly pageLength?: number;
+  readonly kads: readonly Kad[];
+}
+
+/**
+ * Decodes page 0x0020. KADs are read up to 4 + PAGE LENGTH or the bytes received, whichever ends first
+ * (so mhVTL's PAGE LENGTH 0x20 on a 24-byte page reads as a page without KADs).
+ */
+export function decodeDataEncryptionStatus(b: Uint8Array, where: Where = {}): DataEncryptionStatusPage {
+  const f = decodeStep(where, () => DATA_ENCRYPTION_STATUS_FIXED.decode(b, 0, where));
+  expectPageCode(f.pageCode, TDE_PAGE.DATA_ENCRYPTION_STATUS, 'Data Encryption Status', where);
+  const at = DATA_ENCRYPTION_STATUS_FIXED.size!;
+  return { ...f, kads: decodeKads(b, at, Math.max(at, pageEnd(b, f.pageLength)), where) };
+}
+
+/** Encodes page 0x0020. */
+export function encodeDataEncryptionStatus(v: DataEncryptionStatusPage): Uint8Array {
+  const at = DATA_ENCRYPTION_STATUS_FIXED.size!;
+  const out = new Uint8Array(at + kadsSize(v.kads));
+  const { kads, pageCode, pageLength, ...fixed } = v;
+  DATA_ENCRYPTION_STATUS_FIXED.encodeInto(
+    {
+      ...fixed,
+      pageCode: pageCode ?? TDE_PAGE.DATA_ENCRYPTION_STATUS,
+      pageLength: pageLength ?? out.length - PAGE_HEADER_BYTES,
+    },
+    out,
+    0,
+  );
+  encodeKadsInto(kads, out, at);
+  return out;
+}
+
+/** Bareos IsScsiEncryptionEnabled: encryption or decryption mode is not DISABLE. */
+export const isEncryptionEnabled = (s: Pick<DataEncryptionStatusPage, 'encryptionMode' | 'decryptionMode'>) =>
+  s.encryptionMode !== 0 || s.decryptionMode !== 0;
+
+/** Bareos NeedScsiCryptoKey(use_drive_status=true): the loaded volume holds encrypted blocks (VCELB). */
+export const volumeNeedsKey = (s: Pick<DataEncryptionStatusPage, 'vcelb'>) => s.vcelb;
+
+const ENCRYPTION_MODE_TEXT = ['Disabled', 'External', 'Encrypt'];
+const DECRYPTION_MODE_TEXT = ['Disabled', 'Raw', 'Decrypt', 'Mixed'];
+const CEEMS_TEXT = [undefined, 'No', 'External', 'Encrypt'];
+const PARAMETERS_CONTROL_TEXT = [
+  'No report',
+  'Application Managed',
+  'Drive Managed',
+  'Library/Key Management Appliance Managed',
+  'Unsupported',
+];
+/** Bareos' names for DES byte 13 (it uses the key-format names there, spec §3). */
+export const BAREOS_KAD_TEXT = [
+  'Normal key',
+  'Vendor-specific reference',
+  'Wrapped public key',
+  'Key using ESP-SCSI',
+];
+/** Bareos caps the indent of its status text at 16. */
+const MAX_INDENT = 16;
+
+/**
+ * The drive encryption status exactly as Bareos prints it (spec §3 table): first line indented by
+ * `indent` (at most 16), the others by `indent + 3`, each ending in a newline. SD status uses 4, bscrypto -e 0.
+ */
+export function formatDriveEncryptionStatus(s: DataEncryptionStatusPage, indent = 0): string {
+  const first = ' '.repeat(Math.min(indent, MAX_INDENT));
+  const pad = ' '.repeat(Math.min(indent, MAX_INDENT) + 3);
+  const lines = [`${first}Drive encryption status:`];
+  const enc = ENCRYPTION_MODE_TEXT[s.encryptionMode];
+  if (enc) lines.push(`${pad}Encryption Mode: ${enc}`);
+  const dec = DECRYPTION_MODE_TEXT[s.decryptionMode];
+  if (dec) lines.push(`${pad}Decryption Mode: ${dec}`);
+  lines.push(`${pad}Raw Decryption Mode Disabled (RDMD): ${s.rdmd ? 'Enabled' : 'Disabled'}`);
+  const ceems = CEEMS_TEXT[s.ceems];
+  if (ceems) lines.push(`${pad}Check External Encryption Mode Status (CEEMS) : ${ceems}`);
+  lines.push(`${pad}Volume Contains Encrypted Logical Blocks (VCELB): ${s.vcelb ? 'Enabled' : 'Disabled'}`);
+  const control = PARAMETERS_CONTROL_TEXT[s.parametersControl];
+  if (control) lines.push(`${pad}Logical Block encryption parameters: ${control}`);
+  const kad = BAREOS_KAD_TEXT[s.kadFormat];
+  if (s.encryptionMode !== 0 && s.decryptionMode !== 0 && kad)
+    lines.push(`${pad}Key Associated Data (KAD) Descriptor: ${kad}`);
+  return lines.map((l) => `${l}\n`).join('');
+}
