@@ -11,6 +11,10 @@ import type { DeviceRecord } from '../volume/record.js';
 import type { ReadRange, VolumeReadOptions } from '../volume/volume-reader.js';
 import { value, type ParsedArgs } from './args.js';
 import { readListFile } from './read-job.js';
+import { tapeAddress } from '../devices/tape-device.js';
+
+/** Highest block number a tape address holds (the low 32 bits). */
+const TAPE_BLOCK_MAX = 0xffffffff;
 
 export interface Selection {
   /** Volumes named by the bootstrap, if one was given. */
@@ -47,12 +51,28 @@ export async function openSelection(args: ParsedArgs): Promise<Selection> {
   const selector = new BsrSelector(parseBsr(text, bsrPath));
   const ranges = (volume: string): ReadRange[] | undefined => {
     const entries = selector.bsr.entries.filter((e) => e.volumes.includes(volume));
-    if (entries.length === 0 || entries.some((e) => e.volAddrs.length === 0)) return undefined;
-    // VolAddr ends are the last byte of the last block; ranges here end just after it.
-    return entries
-      .flatMap((e) => e.volAddrs)
-      .map((r) => ({ start: r.from, end: r.to + 1 }))
-      .sort((a, b) => a.start - b.start);
+    if (entries.length === 0) return undefined;
+    const out: ReadRange[] = [];
+    for (const e of entries) {
+      if (e.volAddrs.length > 0) {
+        // VolAddr ends are the last byte of the last block; ranges here end just after it.
+        for (const r of e.volAddrs) out.push({ start: r.from, end: r.to + 1 });
+      } else if (e.volFiles.length > 0) {
+        // Tape positions (§9): VolFile (and VolBlock) become `file << 32 | block` addresses.
+        const blocks = e.volBlocks.length > 0 ? e.volBlocks : [{ from: 0, to: TAPE_BLOCK_MAX }];
+        for (const f of e.volFiles) {
+          for (const b of blocks) {
+            out.push({
+              start: tapeAddress(f.from, b.from),
+              end: tapeAddress(f.to, Math.min(b.to, TAPE_BLOCK_MAX)) + 1,
+            });
+          }
+        }
+      } else {
+        return undefined; // an entry without positions: read the whole volume
+      }
+    }
+    return out.sort((a, b) => a.start - b.start);
   };
   return {
     volumes: selector.volumes(),

@@ -211,6 +211,7 @@ export class VolumeWriter {
       ...this.blocks.flush(),
     ]);
     this.finishPart();
+    await this.requireSink().endFile?.();
     await this.requireSink().close();
     this.sink = undefined;
     return {
@@ -240,6 +241,7 @@ export class VolumeWriter {
       const max = this.o.maxVolumeBytes;
       if (max !== undefined && sink.size + block.length > max && sink.size > this.partStart) {
         this.finishPart();
+        await sink.endFile?.();
         await sink.close();
         await this.mountNext();
         this.partFirstIndex = this.lastFileIndex;

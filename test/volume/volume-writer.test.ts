@@ -155,3 +155,53 @@ describe('volume writer', () => {
     await expect(writeSession(t.dir, {}, recs(1, 1))).rejects.toMatchObject({ code: 'SDP_LABEL_MISMATCH' });
   });
 });
+
+describe('volume writer on media with files (tape)', () => {
+  it('marks a file end after the label and after each session, and at the end of a full volume', async () => {
+    const events: string[] = [];
+    const sinks = new Map<string, Uint8Array[]>();
+    const open = (name: string) => {
+      const blocks = sinks.get(name) ?? [];
+      sinks.set(name, blocks);
+      return Promise.resolve({
+        name,
+        size: blocks.reduce((n, b) => n + b.length, 0),
+        readLabelBlock: () => Promise.resolve(blocks[0]),
+        write(b: Uint8Array) {
+          blocks.push(b);
+          this.size += b.length;
+          events.push(`${name}:block`);
+          return Promise.resolve();
+        },
+        endFile: () => {
+          events.push(`${name}:filemark`);
+          return Promise.resolve();
+        },
+        close: () => Promise.resolve(),
+      });
+    };
+    const w = new VolumeWriter({
+      flavour: 'bacula',
+      volumes: ['T-1'],
+      maxVolumeBytes: 200_000,
+      open,
+      volSessionId: 1,
+      volSessionTime: 2,
+      job: job(1),
+    });
+    await w.open();
+    for (const r of recs(4, 60_000)) await w.write(r);
+    await w.close();
+    const compact = events.filter((e, i) => !(e.endsWith(':block') && events[i - 1] === e));
+    expect(compact).toEqual([
+      'T-1:block',
+      'T-1:filemark',
+      'T-1:block',
+      'T-1:filemark',
+      'T-2:block',
+      'T-2:filemark',
+      'T-2:block',
+      'T-2:filemark',
+    ]);
+  });
+});
