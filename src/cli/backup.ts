@@ -94,12 +94,25 @@ const SYNOPSIS = `usage: sdpipe backup [options] <directory> <device> -V <Volume
 
 const DIGESTS = ['md5', 'sha1', 'sha256', 'sha512', 'none'] as const;
 
+/** Size suffixes as Bareos' size directives take them (powers of 1024). */
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+};
+
+/** A whole-number flag; sizes may carry a K/M/G/T suffix (`5G`). */
 function intFlag(args: ParsedArgs, key: string, dflt: number | undefined, min = 0): number | undefined {
   const v = value(args, key);
   if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v) || Number(v) < min)
-    throw new UsageError(`--${key} needs a whole number ≥ ${min}`, { field: key });
-  return Number(v);
+  const m = /^(\d+)([kmgt]?)b?$/i.exec(v);
+  const n = m ? Number(m[1]) * (SIZE_UNITS[(m[2] ?? '').toLowerCase()] ?? 1) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${key} needs a whole number ≥ ${min} (K/M/G/T suffixes allowed)`, { field: key });
+  }
+  return n;
 }
 
 export const backup: CommandDescriptor = defineCommand({

@@ -190,3 +190,15 @@ describe('volume writer property', () => {
     );
   });
 });
+
+describe('backup options', () => {
+  it('--max-volume-bytes takes K/M/G suffixes; nonsense is a usage error naming the flag', async () => {
+    const { src, dev } = dirs();
+    writeFileSync(join(src, 'a.txt'), 'x\n');
+    const ok = await runCli('backup', '--max-volume-bytes', '2M', src, dev, '-V', 'Vol-0001');
+    expect(ok.code).toBe(0);
+    const bad = await runCli('backup', '--json', '--max-volume-bytes', 'lots', src, dev, '-V', 'Vol-0002');
+    expect(bad.code).toBe(2);
+    expect(jsonLines(bad.stderr)[0]).toMatchObject({ error: 'SDP_USAGE', field: 'max-volume-bytes' });
+  });
+});
