@@ -2,13 +2,8 @@
  * `sdpipe bls`: list what is on volumes — files (default), sessions (-j), blocks (-k), labels (-L) —
  * with no configuration file. `--json` prints one object per line, with a `kind` field.
  */
-import {
-  decodeAttributes,
-  fileTypeName,
-  formatLsLine,
-  type FileAttributes,
-  type LsFlavor,
-} from '../volume/attributes.js';
+import { decodeAttributes, fileTypeName, type FileAttributes } from '../volume/attributes.js';
+import { formatLsLine, type LsFlavor } from '../volume/listing.js';
 import type { Block } from '../volume/block-reader.js';
 import { decodeVolumeLabel, type VolumeLabel } from '../volume/label.js';
 import { LABEL_TYPE, labelName } from '../volume/record-header.js';

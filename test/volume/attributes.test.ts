@@ -10,15 +10,13 @@ import {
   encodeAttributes,
   encodeUnixStat,
   fileTypeName,
-  formatLsLine,
   isDirectory,
   isHardLink,
   isSymlink,
-  modeString,
   type FileAttributes,
-  type LsFlavor,
   type UnixStat,
 } from '../../src/volume/attributes.js';
+import { formatLsLine, modeString, type LsFlavor } from '../../src/volume/listing.js';
 import { decodeDigestBase64 } from '../../src/volume/bacula-base64.js';
 import { SdpipeError, VolumeFormatError } from '../../src/errors.js';
 import { BACULA9_VOLUMES, BAREOS25_VOLUMES } from '../support/fixtures.js';
