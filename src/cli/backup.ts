@@ -117,7 +117,8 @@ function intFlag(args: ParsedArgs, key: string, dflt: number | undefined, min = 
 
 export const backup: CommandDescriptor = defineCommand({
   name: 'backup',
-  summary: 'back up a directory to volumes on a File device (walk → autoxflate OUT → volume writer)',
+  summary:
+    'back up a directory to volumes on a File device or tape drive (walk → autoxflate OUT → volume writer)',
   synopsis: SYNOPSIS,
   flags: FLAGS,
   positionals: ['directory', 'device'],
