@@ -15,6 +15,8 @@ import {
   decodeEndSessionLabel,
   decodeSessionLabel,
   decodeVolumeLabel,
+  btimeDate,
+  labelTimeError,
   type EndSessionLabel,
   type SessionLabel,
   type VolumeLabel,
@@ -31,8 +33,9 @@ export const FILE_DATA_STREAMS: ReadonlySet<number> = new Set([
 export const DIGEST_STREAMS: ReadonlySet<number> = new Set([3, 10, 17, 18, 40]);
 const ATTRIBUTES_STREAM = 1;
 
-/** Microseconds (btime) to whole seconds. */
-const seconds = (btimeMicros: number) => Math.floor(btimeMicros / 1_000_000);
+/** Microseconds (btime) to whole seconds; undefined for a time no date can hold (reported by the scan). */
+const seconds = (btimeMicros: number): number | undefined =>
+  btimeDate(btimeMicros) ? Math.floor(btimeMicros / 1_000_000) : undefined;
 
 /** Where one session's records lie on one volume (a JobMedia row). */
 export interface SessionSegment {
@@ -329,6 +332,8 @@ export class VolumeScan {
       try {
         v.label = decodeVolumeLabel(r.data, where);
         v.labelWritten = seconds(v.label.writeBtime);
+        const badTime = labelTimeError(v.label.writeBtime, 'writeBtime', where);
+        if (badTime) this.onWarning(badTime);
       } catch (e) {
         // The reader has reported this label already; the volume is scanned without it.
         if (!(e instanceof SdpipeError)) throw e;
@@ -392,8 +397,10 @@ export class VolumeScan {
     }
     v.startedHere.add(s.key);
     if (!v.sessions.includes(s.key)) v.sessions.push(s.key);
-    if (s.start) {
-      const t = seconds(s.start.writeBtime);
+    const badStart = s.start && labelTimeError(s.start.writeBtime, 'writeBtime', where);
+    if (badStart) this.onWarning(badStart);
+    const t = s.start && seconds(s.start.writeBtime);
+    if (t !== undefined) {
       v.firstSessionStart = Math.min(v.firstSessionStart ?? t, t);
       v.lastSessionLabel = Math.max(v.lastSessionLabel ?? t, t);
     }
@@ -413,8 +420,10 @@ export class VolumeScan {
     this.flush(s);
     v.endedHere.add(s.key);
     if (!v.sessions.includes(s.key)) v.sessions.push(s.key);
-    if (s.end) {
-      const t = seconds(s.end.writeBtime);
+    const badEnd = s.end && labelTimeError(s.end.writeBtime, 'writeBtime', where);
+    if (badEnd) this.onWarning(badEnd);
+    const t = s.end && seconds(s.end.writeBtime);
+    if (t !== undefined) {
       v.lastSessionLabel = Math.max(v.lastSessionLabel ?? t, t);
     }
     this.listener.sessionEnd?.(s);

@@ -126,15 +126,16 @@ class RestoreSink {
     switch (type) {
       case STREAM.FILE_DATA:
         return this.restorer.writeData(r.data);
-      case STREAM.SPARSE:
-        return this.restorer.writeData(r.data.subarray(SPARSE_OFFSET_BYTES), readOffset(r));
+      case STREAM.SPARSE: {
+        const data = r.data.subarray(SPARSE_OFFSET_BYTES);
+        return this.restorer.writeData(data, readOffset(r, data.length, this.current.attr.stat.size));
+      }
       case STREAM.GZIP:
         return this.restorer.writeData(inflateBaculaGzip(r.data, MAX_GZIP_RECORD_BYTES));
-      case STREAM.SPARSE_GZIP:
-        return this.restorer.writeData(
-          inflateBaculaGzip(r.data.subarray(SPARSE_OFFSET_BYTES), MAX_GZIP_RECORD_BYTES),
-          readOffset(r),
-        );
+      case STREAM.SPARSE_GZIP: {
+        const data = inflateBaculaGzip(r.data.subarray(SPARSE_OFFSET_BYTES), MAX_GZIP_RECORD_BYTES);
+        return this.restorer.writeData(data, readOffset(r, data.length, this.current.attr.stat.size));
+      }
       case STREAM.WIN32:
         // Win32 BackupRead data restores as its raw stream on a Unix file system, as bextract does.
         return this.restorer.writeData(r.data);
@@ -155,11 +156,24 @@ class RestoreSink {
   }
 }
 
-function readOffset(r: DeviceRecord): number {
+/**
+ * The file offset in front of sparse data (§8). A chunk must lie inside the file its attributes
+ * describe: a damaged offset would otherwise create a huge sparse file or write at a wrong position.
+ */
+function readOffset(r: DeviceRecord, dataBytes: number, fileSize: number): number {
   if (r.data.length < SPARSE_OFFSET_BYTES) {
     throw new VolumeFormatError('SDP_RECORD_HEADER', 'sparse record shorter than its offset', whereOf(r));
   }
-  return Number(new DataView(r.data.buffer, r.data.byteOffset, SPARSE_OFFSET_BYTES).getBigUint64(0));
+  const offset = new DataView(r.data.buffer, r.data.byteOffset, SPARSE_OFFSET_BYTES).getBigUint64(0);
+  if (offset + BigInt(dataBytes) > BigInt(fileSize)) {
+    throw new VolumeFormatError('SDP_RECORD_HEADER', 'sparse chunk lies beyond the end of its file', {
+      ...whereOf(r),
+      sparseOffset: offset,
+      length: dataBytes,
+      fileSize,
+    });
+  }
+  return Number(offset);
 }
 
 export const bextract: CommandDescriptor = defineCommand({

@@ -5,7 +5,7 @@
 import { decodeAttributes, fileTypeName, type FileAttributes } from '../volume/attributes.js';
 import { formatLsLine, type LsFlavor } from '../volume/listing.js';
 import type { Block } from '../volume/block-reader.js';
-import { decodeVolumeLabel, type VolumeLabel } from '../volume/label.js';
+import { btimeDate, decodeVolumeLabel, labelTimeError, type VolumeLabel } from '../volume/label.js';
 import { LABEL_TYPE, labelName } from '../volume/record-header.js';
 import type { DeviceRecord } from '../volume/record.js';
 import { SessionTracker, type SessionSummary } from '../volume/session-tracker.js';
@@ -31,14 +31,15 @@ const json = (o: unknown) =>
     typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? undefined : v,
   );
 
-/** bls -j style date: `23-Nov-2026 00:04:22` (local time). */
+/** bls -j style date: `23-Nov-2026 00:04:22` (local time); `-` for a time no date can hold (damage). */
 export function formatBtimeDate(btimeMicros: number): string {
-  const d = new Date(btimeMicros / 1000);
+  const d = btimeDate(btimeMicros);
+  if (!d) return '-';
   const mon = d.toLocaleString('en-US', { month: 'short' });
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getDate())}-${mon}-${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
-const iso = (btimeMicros: number) => new Date(btimeMicros / 1000).toISOString();
+const iso = (btimeMicros: number) => btimeDate(btimeMicros)?.toISOString();
 
 function sessionJson(volume: string, s: SessionSummary) {
   return {
@@ -197,6 +198,16 @@ export const bls: CommandDescriptor = defineCommand({
             if (!(e instanceof SdpipeError)) throw e;
             job.onWarning(e);
             continue;
+          }
+          if (labels) {
+            const where = { volume: r.position.volume, offset: r.position.offset };
+            for (const [field, t] of [
+              ['labelBtime', label.labelBtime],
+              ['writeBtime', label.writeBtime],
+            ] as const) {
+              const bad = labelTimeError(t, field, where);
+              if (bad) job.onWarning(bad);
+            }
           }
           if (labels) out(labelJson(r.position.volume, label, r), volumeLabelText(label, r));
           else if (!job.json) {

@@ -134,5 +134,30 @@ export function encodeEndSessionLabel(label: EndSessionLabel): Uint8Array {
   return out;
 }
 
+/** The most microseconds either side of the epoch that a Date can hold (±8.64e15 ms). */
+const MAX_DATE_MICROS = 8.64e18;
+
+/** A label btime (microseconds since the epoch) as a Date; undefined when no Date can hold it (damage). */
+export function btimeDate(btimeMicros: number): Date | undefined {
+  return Math.abs(btimeMicros) <= MAX_DATE_MICROS ? new Date(btimeMicros / 1000) : undefined;
+}
+
+/**
+ * SDP_LABEL_FORMAT for a label time that no date can hold, else undefined. The rest of such a label is
+ * still good (the volume and its sessions are read), so callers report this and go on without the time.
+ */
+export function labelTimeError(
+  btimeMicros: number,
+  field: string,
+  where: Where,
+): VolumeFormatError | undefined {
+  if (btimeDate(btimeMicros)) return undefined;
+  return new VolumeFormatError('SDP_LABEL_FORMAT', `label ${field} is out of range`, {
+    ...where,
+    field,
+    value: btimeMicros,
+  });
+}
+
 /** A JobType/JobLevel u32 holds an ASCII code (`B`, `F`, `I`). */
 export const codeChar = (n: number): string => (n > 0 && n < 128 ? String.fromCharCode(n) : String(n));

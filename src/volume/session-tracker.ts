@@ -7,6 +7,7 @@ import { SdpipeError } from '../errors.js';
 import {
   codeChar,
   decodeEndSessionLabel,
+  labelTimeError,
   decodeSessionLabel,
   type EndSessionLabel,
   type SessionLabel,
@@ -75,6 +76,8 @@ export class SessionTracker {
     if (r.fileIndex === LABEL_TYPE.SOS_LABEL) {
       try {
         const start = decodeSessionLabel(r.data, where);
+        const badTime = labelTimeError(start.writeBtime, 'writeBtime', where);
+        if (badTime) this.onWarning(badTime);
         this.running.set(k, {
           jobId: start.jobId,
           volSessionId: r.volSessionId,
@@ -114,6 +117,8 @@ export class SessionTracker {
     this.running.delete(k);
     try {
       const end = decodeEndSessionLabel(r.data, where);
+      const badTime = labelTimeError(end.writeBtime, 'writeBtime', where);
+      if (badTime) this.onWarning(badTime);
       if (!run.jobId) run.jobId = end.jobId;
       return summarize(run, end);
     } catch (e) {

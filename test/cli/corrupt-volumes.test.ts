@@ -169,4 +169,87 @@ describe('damaged volumes: typed errors, everything else restored', () => {
     ]);
     void out;
   });
+
+  it('a session label time no date can hold: SDP_LABEL_FORMAT from bls -j, bls -L and bscan, not a crash', async () => {
+    const vol = 'Vol-plain';
+    const blocks = await blocksOf(new Uint8Array(readFileSync(join(BACULA9_VOLUMES, vol))));
+    const sos = blocks
+      .flatMap((b) => splitBlock(b, () => undefined).map((piece) => ({ b, piece })))
+      .find(({ piece }) => piece.fileIndex === -4);
+    if (!sos) throw new Error('fixture has no SOS label');
+    const { dev } = damaged(BACULA9_VOLUMES, vol, (b) => {
+      // SOS label: Id (NUL-terminated), VerNum u32, JobId u32, then WriteBtime i64 (microseconds).
+      const data = sos.piece.offset + 12;
+      const btime = b.indexOf(0, data) + 1 + 4 + 4;
+      new DataView(b.buffer, b.byteOffset).setBigInt64(btime, 0x7f00_0000_0000_0000n);
+      sealBlock(b.subarray(sos.b.offset, sos.b.offset + sos.b.header.length));
+      return b;
+    });
+    const catalog = join(dev, 'catalog.db');
+    for (const argv of [
+      ['bls', '--json', '-j', '-V', vol, dev],
+      ['bls', '--json', '-L', '-V', vol, dev],
+      [
+        'bscan',
+        '--json',
+        '-s',
+        '-m',
+        '--catalog',
+        catalog,
+        '--write-bsr',
+        join(dev, 'job.bsr'),
+        '-V',
+        vol,
+        dev,
+      ],
+    ]) {
+      const r = await runCli(...argv);
+      expect(r.stderr).not.toContain('SDP_INTERNAL');
+      expect(r.code).toBe(1);
+      expect(jsonLines(r.stderr)).toContainEqual(
+        expect.objectContaining({
+          error: 'SDP_LABEL_FORMAT',
+          volume: vol,
+          offset: sos.piece.offset,
+          field: 'writeBtime',
+        }),
+      );
+    }
+  });
+});
+
+describe('a damaged sparse offset', () => {
+  it('is reported as SDP_RECORD_HEADER and never creates a huge file or writes out of place', async () => {
+    const vol = 'Vol-sparse';
+    const original = new Uint8Array(readFileSync(join(BACULA9_VOLUMES, vol)));
+    const blocks = await blocksOf(original);
+    let victim: { block: (typeof blocks)[number]; offset: number; fileIndex: number } | undefined;
+    for (const b of blocks) {
+      const piece = splitBlock(b, () => undefined).find((p) => p.stream === 6 && p.data.length > 8);
+      if (piece) {
+        victim = { block: b, offset: piece.offset, fileIndex: piece.fileIndex };
+        break;
+      }
+    }
+    if (!victim) throw new Error('no sparse record');
+    const v = victim;
+    const { dev, out } = damaged(BACULA9_VOLUMES, vol, (b) => {
+      new DataView(b.buffer, b.byteOffset).setBigUint64(v.offset + 12, 1n << 40n); // the record's file offset
+      sealBlock(b.subarray(v.block.offset, v.block.offset + v.block.header.length));
+      return b;
+    });
+    const r = await runCli('bextract', '--json', '-V', vol, dev, out);
+    expect(r.code).toBe(1);
+    expect(jsonLines(r.stderr)).toContainEqual(
+      expect.objectContaining({
+        error: 'SDP_RECORD_HEADER',
+        volume: vol,
+        fileIndex: v.fileIndex,
+        fileSize: expect.any(Number),
+      }),
+    );
+    for (const e of describeTree(join(out, 'tmp/bacula-lab/data'))) {
+      expect(e.size ?? 0).toBeLessThan(2 ** 30);
+    }
+  });
 });
