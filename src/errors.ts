@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   SDP_DEVICE_OPEN: 'device or volume cannot be opened',
   SDP_DEVICE_IO: 'device read or write failed',
   SDP_VOLUME_NOT_FOUND: 'volume not found on the device',
+  SDP_KEY_NOT_FOUND: 'no volume key for this volume (crypto cache or catalog)',
   SDP_SCSI_TRANSPORT:
     'a SCSI command could not be delivered or its outcome is unknown (connection lost, timeout, pass-through failure)',
   SDP_SCSI_COMMAND:

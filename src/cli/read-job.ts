@@ -9,7 +9,8 @@ import type { CliIo } from './command.js';
 import { formatError } from './command.js';
 import { count, value, type FlagSpec, type ParsedArgs } from './args.js';
 import { wipe } from '../crypto/key-material.js';
-import { VOLUME_KEY_FLAGS, volumeKeyFrom } from './volume-key.js';
+import { VOLUME_KEY_FLAGS, volumeKeyFrom, volumeKeyFromCache } from './volume-key.js';
+import { isDriveSpec } from '../devices/tape-device.js';
 
 /** Flags every reading command takes. */
 export const READ_FLAGS: readonly FlagSpec[] = [
@@ -76,7 +77,8 @@ export async function openReadJob(
   } finally {
     wipe(volumeKey);
   }
-  defer(() => device.close());
+  let current = device;
+  defer(() => current.close());
   const v = value(args, 'volume');
   let volumes: string[];
   if (v !== undefined) volumes = splitVolumes(v);
@@ -92,6 +94,18 @@ export async function openReadJob(
   }
   if (volumes.length === 0) {
     throw new UsageError('no volume named, and the device has no labelled volume', { file: devicePath });
+  }
+  // Disaster recovery without a director: the tape's key from the crypto cache, by its volume name.
+  const first = volumes[0];
+  if (value(args, 'crypto-cache') !== undefined && isDriveSpec(devicePath) && first !== undefined) {
+    const cached = await volumeKeyFromCache(args, first);
+    await device.close();
+    try {
+      device = await openDevice(devicePath, { volumeKey: cached });
+    } finally {
+      wipe(cached);
+    }
+    current = device;
   }
   const json = count(args, 'json') > 0;
   const warnings: SdpipeError[] = [];

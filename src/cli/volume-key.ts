@@ -7,7 +7,9 @@
 import { readKeyFileBytes, keyFileText, kekFromKeyFile } from '../crypto/key-file.js';
 import { wipe } from '../crypto/key-material.js';
 import { unwrapKeyText } from '../crypto/bscrypto-keys.js';
-import { UsageError } from '../errors.js';
+import { CryptoError, UsageError, type Where } from '../errors.js';
+import { lookupCryptoCache } from '../crypto/crypto-cache.js';
+import { readCryptoCacheFile } from '../crypto/crypto-cache-file.js';
 import { value, type FlagSpec, type ParsedArgs } from './args.js';
 
 /** The volume-key flags. */
@@ -17,7 +19,16 @@ export const VOLUME_KEY_FLAGS: readonly FlagSpec[] = [
     value: true,
     help: 'tape drives: load this volume key (passphrase, or wrapped key with --kek) after the label; cleared at the end',
   },
-  { long: 'kek', value: true, help: 'key-encryption key file: the volume key file holds a wrapped key' },
+  {
+    long: 'kek',
+    value: true,
+    help: 'key-encryption key file: the volume key (file or cache entry) is wrapped',
+  },
+  {
+    long: 'crypto-cache',
+    value: true,
+    help: "tape drives: take the volume's key from this crypto cache (bareos-sd.<port>.cryptoc), by volume name",
+  },
 ];
 
 /** Reads the passphrase of a key file (unwrapped with the KEK file when given). The caller wipes it. */
@@ -25,12 +36,21 @@ export async function readVolumeKeyFile(keyFile: string, kekFile?: string): Prom
   const content = await readKeyFileBytes(keyFile);
   const text = keyFileText(content);
   wipe(content);
+  return passphraseFromKeyText(text, kekFile, { file: keyFile });
+}
+
+/** A stored key's text as the drive's passphrase: unwrapped with the KEK file when given. Wipes `text`. */
+async function passphraseFromKeyText(
+  text: Buffer,
+  kekFile: string | undefined,
+  where: Where,
+): Promise<Buffer> {
   if (kekFile === undefined) return text;
   const kekContent = await readKeyFileBytes(kekFile);
   const kek = kekFromKeyFile(kekContent);
   wipe(kekContent);
   try {
-    return unwrapKeyText(text, kek, { file: keyFile });
+    return unwrapKeyText(text, kek, where);
   } finally {
     wipe(kek, text);
   }
@@ -41,8 +61,28 @@ export async function volumeKeyFrom(args: ParsedArgs): Promise<Buffer | undefine
   const keyFile = value(args, 'volume-key-file');
   const kekFile = value(args, 'kek');
   if (keyFile === undefined) {
-    if (kekFile !== undefined) throw new UsageError('--kek needs --volume-key-file', { field: 'kek' });
+    if (kekFile !== undefined && value(args, 'crypto-cache') === undefined) {
+      throw new UsageError('--kek needs --volume-key-file or --crypto-cache', { field: 'kek' });
+    }
     return undefined;
   }
   return readVolumeKeyFile(keyFile, kekFile);
+}
+
+/**
+ * The key of `volume` from the crypto cache `--crypto-cache` names (as Bareos' scsicrypto looks it up
+ * when no director is there): undefined without the flag; a typed error when the cache has no entry.
+ */
+export async function volumeKeyFromCache(args: ParsedArgs, volume: string): Promise<Buffer | undefined> {
+  const cachePath = value(args, 'crypto-cache');
+  if (cachePath === undefined) return undefined;
+  const file = await readCryptoCacheFile(cachePath, { volume });
+  const key = lookupCryptoCache(file?.cache, volume);
+  if (!key) {
+    throw new CryptoError('SDP_KEY_NOT_FOUND', 'the crypto cache holds no key for this volume', {
+      volume,
+      file: cachePath,
+    });
+  }
+  return passphraseFromKeyText(keyFileText(key), value(args, 'kek'), { volume, file: cachePath });
 }
