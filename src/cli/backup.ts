@@ -11,6 +11,7 @@ import type { DigestName } from '../backup/file-records.js';
 import { openDevice, type StorageDevice } from '../devices/device.js';
 import { wipe } from '../crypto/key-material.js';
 import { VOLUME_KEY_FLAGS, volumeKeyFrom } from './volume-key.js';
+import { reportTapeAlerts, TAPEALERT_FLAGS } from './tapealert-report.js';
 import { SdpipeError, UsageError } from '../errors.js';
 import { Autoxflate } from '../transforms/autoxflate.js';
 import { parseAutoxflateSettings, type AutoxflateSettings } from '../transforms/autoxflate-settings.js';
@@ -85,6 +86,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   ...AUTOXFLATE_FLAGS,
   ...VOLUME_KEY_FLAGS,
+  ...TAPEALERT_FLAGS,
   { long: 'json', help: 'print the job log and summary as JSON lines' },
   { short: 'h', long: 'help', help: 'show this help' },
 ];
@@ -210,6 +212,9 @@ export const backup: CommandDescriptor = defineCommand({
     }
     const written = sink.result;
     if (!written) throw new SdpipeError('SDP_INTERNAL', 'the volume writer did not finish');
+    if (count(args, 'tapealert') > 0) {
+      await reportTapeAlerts(device, written.parts.at(-1)?.volume ?? volumes[0] ?? '', log, warn);
+    }
     const summary = {
       kind: 'summary',
       jobId,

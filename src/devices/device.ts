@@ -8,6 +8,8 @@ import { UsageError } from '../errors.js';
 import type { VolumeSink } from '../volume/volume-sink.js';
 import { FileDevice } from './file-device.js';
 import { isDriveSpec, TapeDevice } from './tape-device.js';
+import { DriveOperations } from './drive-operations.js';
+import { activeTapeAlerts, type TapeAlertFlagState } from './scsi/pages/log-tapealert.js';
 
 /** A storage device as the commands use it. */
 export interface StorageDevice {
@@ -21,6 +23,11 @@ export interface StorageDevice {
   readonly openVolume: (name: string) => Promise<ByteSource | BlockSource>;
   /** The volume `name` for writing (labelled when blank, appended to otherwise). */
   readonly openVolumeForWrite: (name: string) => Promise<VolumeSink>;
+  /**
+   * The TapeAlert flags the drive has set (LOG SENSE 0x2E; reading clears them in the drive). Tape drives
+   * only; a drive without TapeAlert rejects with SDP_DRIVE_NO_TAPEALERT.
+   */
+  readonly tapeAlerts?: () => Promise<TapeAlertFlagState[]>;
   /** Releases the device (a tape drive clears a volume key it loaded). */
   close(): Promise<void>;
 }
@@ -45,6 +52,7 @@ export async function openDevice(spec: string, options: OpenDeviceOptions = {}):
       defaultVolumes: () => tape.defaultVolumes(),
       openVolume: tape.openVolume,
       openVolumeForWrite: tape.openVolumeForWrite,
+      tapeAlerts: async () => activeTapeAlerts(await new DriveOperations(tape.drive).tapeAlerts()),
       close: () => tape.close(),
     };
   }
