@@ -4,7 +4,7 @@
  */
 import { bitTable, bits, field, flatLayout, packed, u16be, u8, type FlatValueOf } from '../../../layout.js';
 import type { Where } from '../../../errors.js';
-import { decodeStep, pageError } from './page-common.js';
+import { decodeStep, expectPageCode, PAGE_HEADER_BYTES, pageEnd, pageError } from './page-common.js';
 
 /** KAD descriptor header (4 bytes); KEY DESCRIPTOR bytes follow. */
 export const KAD_HEADER = flatLayout('KadDescriptorHeader', [
@@ -75,4 +75,56 @@ export function encodeKads(kads: readonly Kad[]): Uint8Array {
   const out = new Uint8Array(kadsSize(kads));
   encodeKadsInto(kads, out, 0);
   return out;
+}
+
+/** The fixed part of a page that KAD descriptors follow (SPIN 0x0020 and 0x0021). */
+interface FixedPageLayout<V> {
+  readonly size: number | undefined;
+  decode(bytes: Uint8Array, at: number, where: Where): V;
+  encodeInto(value: V, bytes: Uint8Array, at: number): number;
+}
+
+/** A page value: the fixed fields (PAGE CODE and LENGTH optional on encode) and its KADs. */
+export type KadPageValue<V> = Omit<V, 'pageCode' | 'pageLength'> & {
+  readonly pageCode?: number;
+  readonly pageLength?: number;
+  readonly kads: readonly Kad[];
+};
+
+/**
+ * Decoder and encoder of a page made of a fixed part and KAD descriptors. KADs are read up to
+ * 4 + PAGE LENGTH or the bytes received, whichever ends first; on encode PAGE CODE and PAGE LENGTH are
+ * derived when left out.
+ */
+export function kadPage<V extends { pageCode: number; pageLength: number }>(
+  fixed: FixedPageLayout<V>,
+  pageCode: number,
+  title: string,
+): {
+  decode(bytes: Uint8Array, where?: Where): KadPageValue<V>;
+  encode(value: KadPageValue<V>): Uint8Array;
+} {
+  const at = fixed.size ?? 0;
+  return {
+    decode(b, where = {}) {
+      const f = decodeStep(where, () => fixed.decode(b, 0, where));
+      expectPageCode(f.pageCode, pageCode, title, where);
+      return { ...f, kads: decodeKads(b, at, Math.max(at, pageEnd(b, f.pageLength)), where) };
+    },
+    encode(v) {
+      const out = new Uint8Array(at + kadsSize(v.kads));
+      const { kads, pageCode: code, pageLength, ...rest } = v;
+      fixed.encodeInto(
+        {
+          ...rest,
+          pageCode: code ?? pageCode,
+          pageLength: pageLength ?? out.length - PAGE_HEADER_BYTES,
+        } as unknown as V,
+        out,
+        0,
+      );
+      encodeKadsInto(kads, out, at);
+      return out;
+    },
+  };
 }

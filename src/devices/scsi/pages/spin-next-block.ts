@@ -15,8 +15,7 @@ import {
   type FlatValueOf,
 } from '../../../layout.js';
 import type { Where } from '../../../errors.js';
-import { decodeKads, encodeKadsInto, kadsSize, type Kad } from './kad.js';
-import { decodeStep, expectPageCode, PAGE_HEADER_BYTES, pageEnd } from './page-common.js';
+import { kadPage, type Kad } from './kad.js';
 import { TDE_PAGE } from './tde-codes.js';
 import { BAREOS_KAD_TEXT } from './spin-status.js';
 
@@ -67,34 +66,21 @@ export interface NextBlockEncryptionStatusPage extends Omit<NbesFixed, 'pageCode
   readonly kads: readonly Kad[];
 }
 
+const DECODENEXTBLOCKENCRYPTIONSTATUS_CODEC = kadPage(
+  NEXT_BLOCK_ENCRYPTION_STATUS_FIXED,
+  TDE_PAGE.NEXT_BLOCK_ENCRYPTION_STATUS,
+  'Next Block Encryption Status',
+);
+
 /** Decodes page 0x0021; KADs up to 4 + PAGE LENGTH or the bytes received, whichever ends first. */
-export function decodeNextBlockEncryptionStatus(
+export const decodeNextBlockEncryptionStatus = (
   b: Uint8Array,
   where: Where = {},
-): NextBlockEncryptionStatusPage {
-  const f = decodeStep(where, () => NEXT_BLOCK_ENCRYPTION_STATUS_FIXED.decode(b, 0, where));
-  expectPageCode(f.pageCode, TDE_PAGE.NEXT_BLOCK_ENCRYPTION_STATUS, 'Next Block Encryption Status', where);
-  const at = NEXT_BLOCK_ENCRYPTION_STATUS_FIXED.size!;
-  return { ...f, kads: decodeKads(b, at, Math.max(at, pageEnd(b, f.pageLength)), where) };
-}
+): NextBlockEncryptionStatusPage => DECODENEXTBLOCKENCRYPTIONSTATUS_CODEC.decode(b, where);
 
-/** Encodes page 0x0021. */
-export function encodeNextBlockEncryptionStatus(v: NextBlockEncryptionStatusPage): Uint8Array {
-  const at = NEXT_BLOCK_ENCRYPTION_STATUS_FIXED.size!;
-  const out = new Uint8Array(at + kadsSize(v.kads));
-  const { kads, pageCode, pageLength, ...fixed } = v;
-  NEXT_BLOCK_ENCRYPTION_STATUS_FIXED.encodeInto(
-    {
-      ...fixed,
-      pageCode: pageCode ?? TDE_PAGE.NEXT_BLOCK_ENCRYPTION_STATUS,
-      pageLength: pageLength ?? out.length - PAGE_HEADER_BYTES,
-    },
-    out,
-    0,
-  );
-  encodeKadsInto(kads, out, at);
-  return out;
-}
+/** Encodes the page; PAGE CODE and PAGE LENGTH are derived when left out. */
+export const encodeNextBlockEncryptionStatus = (v: NextBlockEncryptionStatusPage): Uint8Array =>
+  DECODENEXTBLOCKENCRYPTIONSTATUS_CODEC.encode(v);
 
 /** Bareos NeedScsiCryptoKey(use_drive_status=false): the next block is encrypted (status 5 or 6). */
 export const nextBlockNeedsKey = (s: Pick<NextBlockEncryptionStatusPage, 'encryptionStatus'>) =>

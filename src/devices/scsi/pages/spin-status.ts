@@ -16,8 +16,7 @@ import {
   type FlatValueOf,
 } from '../../../layout.js';
 import type { Where } from '../../../errors.js';
-import { decodeKads, encodeKadsInto, kadsSize, type Kad } from './kad.js';
-import { decodeStep, expectPageCode, PAGE_HEADER_BYTES, pageEnd } from './page-common.js';
+import { kadPage, type Kad } from './kad.js';
 import { TDE_PAGE } from './tde-codes.js';
 
 /** The fixed part of the Data Encryption Status page (bytes 0-23). */
@@ -67,34 +66,19 @@ export interface DataEncryptionStatusPage extends Omit<DesFixed, 'pageCode' | 'p
   readonly kads: readonly Kad[];
 }
 
-/**
- * Decodes page 0x0020. KADs are read up to 4 + PAGE LENGTH or the bytes received, whichever ends first
- * (so mhVTL's PAGE LENGTH 0x20 on a 24-byte page reads as a page without KADs).
- */
-export function decodeDataEncryptionStatus(b: Uint8Array, where: Where = {}): DataEncryptionStatusPage {
-  const f = decodeStep(where, () => DATA_ENCRYPTION_STATUS_FIXED.decode(b, 0, where));
-  expectPageCode(f.pageCode, TDE_PAGE.DATA_ENCRYPTION_STATUS, 'Data Encryption Status', where);
-  const at = DATA_ENCRYPTION_STATUS_FIXED.size!;
-  return { ...f, kads: decodeKads(b, at, Math.max(at, pageEnd(b, f.pageLength)), where) };
-}
+const DECODEDATAENCRYPTIONSTATUS_CODEC = kadPage(
+  DATA_ENCRYPTION_STATUS_FIXED,
+  TDE_PAGE.DATA_ENCRYPTION_STATUS,
+  'Data Encryption Status',
+);
 
-/** Encodes page 0x0020. */
-export function encodeDataEncryptionStatus(v: DataEncryptionStatusPage): Uint8Array {
-  const at = DATA_ENCRYPTION_STATUS_FIXED.size!;
-  const out = new Uint8Array(at + kadsSize(v.kads));
-  const { kads, pageCode, pageLength, ...fixed } = v;
-  DATA_ENCRYPTION_STATUS_FIXED.encodeInto(
-    {
-      ...fixed,
-      pageCode: pageCode ?? TDE_PAGE.DATA_ENCRYPTION_STATUS,
-      pageLength: pageLength ?? out.length - PAGE_HEADER_BYTES,
-    },
-    out,
-    0,
-  );
-  encodeKadsInto(kads, out, at);
-  return out;
-}
+/** Decodes page 0x0020; KADs up to 4 + PAGE LENGTH or the bytes received, whichever ends first. */
+export const decodeDataEncryptionStatus = (b: Uint8Array, where: Where = {}): DataEncryptionStatusPage =>
+  DECODEDATAENCRYPTIONSTATUS_CODEC.decode(b, where);
+
+/** Encodes the page; PAGE CODE and PAGE LENGTH are derived when left out. */
+export const encodeDataEncryptionStatus = (v: DataEncryptionStatusPage): Uint8Array =>
+  DECODEDATAENCRYPTIONSTATUS_CODEC.encode(v);
 
 /** Bareos IsScsiEncryptionEnabled: encryption or decryption mode is not DISABLE. */
 export const isEncryptionEnabled = (s: Pick<DataEncryptionStatusPage, 'encryptionMode' | 'decryptionMode'>) =>
