@@ -66,7 +66,7 @@ export interface NextBlockEncryptionStatusPage extends Omit<NbesFixed, 'pageCode
   readonly kads: readonly Kad[];
 }
 
-const DECODENEXTBLOCKENCRYPTIONSTATUS_CODEC = kadPage(
+const NEXT_BLOCK_ENCRYPTION_STATUS_PAGE = kadPage(
   NEXT_BLOCK_ENCRYPTION_STATUS_FIXED,
   TDE_PAGE.NEXT_BLOCK_ENCRYPTION_STATUS,
   'Next Block Encryption Status',
@@ -76,11 +76,11 @@ const DECODENEXTBLOCKENCRYPTIONSTATUS_CODEC = kadPage(
 export const decodeNextBlockEncryptionStatus = (
   b: Uint8Array,
   where: Where = {},
-): NextBlockEncryptionStatusPage => DECODENEXTBLOCKENCRYPTIONSTATUS_CODEC.decode(b, where);
+): NextBlockEncryptionStatusPage => NEXT_BLOCK_ENCRYPTION_STATUS_PAGE.decode(b, where);
 
 /** Encodes the page; PAGE CODE and PAGE LENGTH are derived when left out. */
 export const encodeNextBlockEncryptionStatus = (v: NextBlockEncryptionStatusPage): Uint8Array =>
-  DECODENEXTBLOCKENCRYPTIONSTATUS_CODEC.encode(v);
+  NEXT_BLOCK_ENCRYPTION_STATUS_PAGE.encode(v);
 
 /** Bareos NeedScsiCryptoKey(use_drive_status=false): the next block is encrypted (status 5 or 6). */
 export const nextBlockNeedsKey = (s: Pick<NextBlockEncryptionStatusPage, 'encryptionStatus'>) =>

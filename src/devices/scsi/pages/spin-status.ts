@@ -66,7 +66,7 @@ export interface DataEncryptionStatusPage extends Omit<DesFixed, 'pageCode' | 'p
   readonly kads: readonly Kad[];
 }
 
-const DECODEDATAENCRYPTIONSTATUS_CODEC = kadPage(
+const DATA_ENCRYPTION_STATUS_PAGE = kadPage(
   DATA_ENCRYPTION_STATUS_FIXED,
   TDE_PAGE.DATA_ENCRYPTION_STATUS,
   'Data Encryption Status',
@@ -74,11 +74,11 @@ const DECODEDATAENCRYPTIONSTATUS_CODEC = kadPage(
 
 /** Decodes page 0x0020; KADs up to 4 + PAGE LENGTH or the bytes received, whichever ends first. */
 export const decodeDataEncryptionStatus = (b: Uint8Array, where: Where = {}): DataEncryptionStatusPage =>
-  DECODEDATAENCRYPTIONSTATUS_CODEC.decode(b, where);
+  DATA_ENCRYPTION_STATUS_PAGE.decode(b, where);
 
 /** Encodes the page; PAGE CODE and PAGE LENGTH are derived when left out. */
 export const encodeDataEncryptionStatus = (v: DataEncryptionStatusPage): Uint8Array =>
-  DECODEDATAENCRYPTIONSTATUS_CODEC.encode(v);
+  DATA_ENCRYPTION_STATUS_PAGE.encode(v);
 
 /** Bareos IsScsiEncryptionEnabled: encryption or decryption mode is not DISABLE. */
 export const isEncryptionEnabled = (s: Pick<DataEncryptionStatusPage, 'encryptionMode' | 'decryptionMode'>) =>
