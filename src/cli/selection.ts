@@ -49,6 +49,9 @@ export async function openSelection(args: ParsedArgs): Promise<Selection> {
     throw new UsageError(`cannot read bootstrap file: ${(e as Error).message}`, { file: bsrPath });
   }
   const selector = new BsrSelector(parseBsr(text, bsrPath));
+  // FileRegex (§9): a path must match one of the bootstrap's file-name patterns, when it has any.
+  const regexes = selector.bsr.entries.flatMap((e) => e.fileRegexes).map((r) => new RegExp(r));
+  const wantBsrPath = (path: string) => regexes.length === 0 || regexes.some((r) => r.test(path));
   const ranges = (volume: string): ReadRange[] | undefined => {
     const entries = selector.bsr.entries.filter((e) => e.volumes.includes(volume));
     if (entries.length === 0) return undefined;
@@ -88,6 +91,6 @@ export async function openSelection(args: ParsedArgs): Promise<Selection> {
         fileIndex: r.fileIndex,
         stream: r.stream,
       }),
-    wantPath,
+    wantPath: (path) => wantPath(path) && wantBsrPath(path),
   };
 }

@@ -43,13 +43,13 @@ export interface BsrEntry {
   streams: number[];
   /** File name filters, as written (POSIX extended regular expressions in the tools). */
   fileRegexes: string[];
-  /** Parsed, not implemented (§9). */
+  /** Parsed and kept, not used for selection — Bareos ignores this keyword too (§9). */
   includes: string[];
-  /** Parsed, not implemented (§9). */
+  /** Parsed and kept, not used for selection — Bareos ignores this keyword too (§9). */
   excludes: string[];
-  /** Parsed, not implemented (§9). */
+  /** Parsed and kept, not used for selection — Bareos ignores this keyword too (§9). */
   jobTypes: string[];
-  /** Parsed, not implemented (§9). */
+  /** Parsed and kept, not used for selection — Bareos ignores this keyword too (§9). */
   jobLevels: string[];
 }
 

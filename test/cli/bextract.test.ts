@@ -87,3 +87,21 @@ describe('bextract restores real Bareos 25 volumes', () => {
     },
   );
 });
+
+describe('bootstrap FileRegex', () => {
+  it('restores only the files whose path matches', async () => {
+    const dir = out();
+    const bsr = join(dir, 'hello.bsr');
+    const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
+    writeFileSync(
+      bsr,
+      `${readFileSync(join(BACULA9_VOLUMES, '..', 'bootstrap', 'job-plain.bsr'), 'utf8')}FileRegex=hello\\.txt$\n`,
+    );
+    const r = await runCli('bextract', '-b', bsr, BACULA9_VOLUMES, join(dir, 'out'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('2 files restored.'); // hello.txt and hardlink-to-hello.txt
+    expect(existsSync(join(dir, 'out/tmp/bacula-lab/data/hello.txt'))).toBe(true);
+    expect(existsSync(join(dir, 'out/tmp/bacula-lab/data/README.txt'))).toBe(false);
+  });
+});

@@ -17,7 +17,7 @@ import {
 import type { Where } from '../../../errors.js';
 import { kadPage, type Kad } from './kad.js';
 import { TDE_PAGE } from './tde-codes.js';
-import { BAREOS_KAD_TEXT } from './spin-status.js';
+import { BAREOS_KAD_TEXT, labelled, statusText } from './spin-status.js';
 
 /** The fixed part of the Next Block Encryption Status page (bytes 0-15). */
 export const NEXT_BLOCK_ENCRYPTION_STATUS_FIXED = flatLayout('NextBlockEncryptionStatusPage', [
@@ -103,24 +103,20 @@ const ENCRYPTION_TEXT = [
   'Encryption Enabled',
   'Encryption Enabled but no valid key available for decryption',
 ];
-const MAX_INDENT = 16;
 
 /**
  * The volume encryption status as Bareos prints it (spec §3), with the indenting of
  * `formatDriveEncryptionStatus`. A coded value Bareos has no text for prints no line.
  */
 export function formatVolumeEncryptionStatus(s: NextBlockEncryptionStatusPage, indent = 0): string {
-  const first = ' '.repeat(Math.min(indent, MAX_INDENT));
-  const pad = ' '.repeat(Math.min(indent, MAX_INDENT) + 3);
-  const lines = [`${first}Volume encryption status:`];
-  const compression = COMPRESSION_TEXT[s.compressionStatus];
-  if (compression) lines.push(`${pad}Compression Status: ${compression}`);
-  const encryption = ENCRYPTION_TEXT[s.encryptionStatus];
-  if (encryption) lines.push(`${pad}Encryption Status: ${encryption}`);
-  lines.push(`${pad}Raw Decryption Mode Disabled Status (RDMDS): ${s.rdmds ? 'Enabled' : 'Disabled'}`);
-  lines.push(`${pad}Encryption Mode External Status (EMES): ${s.emes ? 'Enabled' : 'Disabled'}`);
-  const kad = BAREOS_KAD_TEXT[s.nextBlockKadFormat];
-  if (s.encryptionStatus === ENCRYPTION_STATUS.ENCRYPTED && kad)
-    lines.push(`${pad}Next Block Key Associated Data (KAD) Descriptor: ${kad}`);
-  return lines.map((l) => `${l}\n`).join('');
+  const enabled = (b: boolean) => (b ? 'Enabled' : 'Disabled');
+  return statusText('Volume encryption status:', indent, [
+    labelled('Compression Status', COMPRESSION_TEXT[s.compressionStatus]),
+    labelled('Encryption Status', ENCRYPTION_TEXT[s.encryptionStatus]),
+    `Raw Decryption Mode Disabled Status (RDMDS): ${enabled(s.rdmds)}`,
+    `Encryption Mode External Status (EMES): ${enabled(s.emes)}`,
+    s.encryptionStatus === ENCRYPTION_STATUS.ENCRYPTED
+      ? labelled('Next Block Key Associated Data (KAD) Descriptor', BAREOS_KAD_TEXT[s.nextBlockKadFormat])
+      : undefined,
+  ]);
 }

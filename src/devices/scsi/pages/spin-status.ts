@@ -108,25 +108,35 @@ export const BAREOS_KAD_TEXT = [
 const MAX_INDENT = 16;
 
 /**
+ * Bareos' status-text shape: the title indented by `indent` (at most 16), each item line by 3 more,
+ * every line ending in a newline. Items that are undefined (a value Bareos has no text for) print nothing.
+ */
+export function statusText(title: string, indent: number, items: readonly (string | undefined)[]): string {
+  const first = ' '.repeat(Math.min(indent, MAX_INDENT));
+  const pad = `${first}   `;
+  return [`${first}${title}`, ...items.filter((l): l is string => l !== undefined).map((l) => `${pad}${l}`)]
+    .map((l) => `${l}\n`)
+    .join('');
+}
+const enabled = (b: boolean) => (b ? 'Enabled' : 'Disabled');
+/** `label: text`, or undefined when there is no text. */
+export const labelled = (label: string, text: string | undefined) => (text ? `${label}: ${text}` : undefined);
+
+/**
  * The drive encryption status exactly as Bareos prints it (spec §3 table): first line indented by
  * `indent` (at most 16), the others by `indent + 3`, each ending in a newline. SD status uses 4, bscrypto -e 0.
  */
 export function formatDriveEncryptionStatus(s: DataEncryptionStatusPage, indent = 0): string {
-  const first = ' '.repeat(Math.min(indent, MAX_INDENT));
-  const pad = ' '.repeat(Math.min(indent, MAX_INDENT) + 3);
-  const lines = [`${first}Drive encryption status:`];
-  const enc = ENCRYPTION_MODE_TEXT[s.encryptionMode];
-  if (enc) lines.push(`${pad}Encryption Mode: ${enc}`);
-  const dec = DECRYPTION_MODE_TEXT[s.decryptionMode];
-  if (dec) lines.push(`${pad}Decryption Mode: ${dec}`);
-  lines.push(`${pad}Raw Decryption Mode Disabled (RDMD): ${s.rdmd ? 'Enabled' : 'Disabled'}`);
-  const ceems = CEEMS_TEXT[s.ceems];
-  if (ceems) lines.push(`${pad}Check External Encryption Mode Status (CEEMS) : ${ceems}`);
-  lines.push(`${pad}Volume Contains Encrypted Logical Blocks (VCELB): ${s.vcelb ? 'Enabled' : 'Disabled'}`);
-  const control = PARAMETERS_CONTROL_TEXT[s.parametersControl];
-  if (control) lines.push(`${pad}Logical Block encryption parameters: ${control}`);
   const kad = BAREOS_KAD_TEXT[s.kadFormat];
-  if (s.encryptionMode !== 0 && s.decryptionMode !== 0 && kad)
-    lines.push(`${pad}Key Associated Data (KAD) Descriptor: ${kad}`);
-  return lines.map((l) => `${l}\n`).join('');
+  return statusText('Drive encryption status:', indent, [
+    labelled('Encryption Mode', ENCRYPTION_MODE_TEXT[s.encryptionMode]),
+    labelled('Decryption Mode', DECRYPTION_MODE_TEXT[s.decryptionMode]),
+    `Raw Decryption Mode Disabled (RDMD): ${enabled(s.rdmd)}`,
+    labelled('Check External Encryption Mode Status (CEEMS) ', CEEMS_TEXT[s.ceems]),
+    `Volume Contains Encrypted Logical Blocks (VCELB): ${enabled(s.vcelb)}`,
+    labelled('Logical Block encryption parameters', PARAMETERS_CONTROL_TEXT[s.parametersControl]),
+    s.encryptionMode !== 0 && s.decryptionMode !== 0
+      ? labelled('Key Associated Data (KAD) Descriptor', kad)
+      : undefined,
+  ]);
 }
