@@ -81,19 +81,26 @@ export class AutoxflateIn extends Transform {
    * compressed sparse data says 30, and its payloads hold only the data; records an SD's autoxflate
    * deflated still say 6 (Q8) and may hold the offset too (Q1), which only then needs detecting.
    */
-  private readonly announced = new Map<string, number>();
+  private readonly announced = new Map<string, Uint8Array>();
 
   private layoutFor(rec: DeviceRecord): SparseLayout {
     const key = `${rec.volSessionId}/${rec.volSessionTime}`;
     const type = rec.stream & STREAM_TYPE_MASK;
     if (type === ATTRIBUTES_STREAM && rec.fileIndex > 0 && !rec.partial) {
-      try {
-        this.announced.set(key, decodeAttributes(rec.data, {}).stat.dataStream);
-      } catch {
-        this.announced.delete(key); // the restore reports the bad attribute record itself
-      }
+      // Keep the record; it is decoded only if a stream-30 record of this file comes (most never do).
+      this.announced.set(key, rec.data);
+      return 'detect';
     }
-    return this.announced.get(key) === SPARSE_COMPRESSED_STREAM ? 'data-only' : 'detect';
+    if (type !== SPARSE_COMPRESSED_STREAM) return 'detect';
+    const attributes = this.announced.get(key);
+    if (!attributes) return 'detect';
+    try {
+      return decodeAttributes(attributes, {}).stat.dataStream === SPARSE_COMPRESSED_STREAM
+        ? 'data-only'
+        : 'detect';
+    } catch {
+      return 'detect'; // the restore reports the bad attribute record itself
+    }
   }
 
   override _transform(rec: DeviceRecord, _enc: BufferEncoding, done: TransformCallback): void {
